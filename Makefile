@@ -1,0 +1,43 @@
+# smartcity-analysis: the two set-up commands are `make report` and `make test`.
+# Every target creates .venv first when it is missing (or when pyproject.toml changed).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+REGION ?= 6372
+COHORT ?= 2018
+JOBS   ?= 2
+
+.PHONY: venv data check test report reports bench lint clean-reports
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[report,test,dev]"
+	@touch $(STAMP)
+
+data: venv
+	$(BIN)/smartcity data build
+
+check: venv
+	$(BIN)/smartcity data check
+
+test: venv
+	$(BIN)/python -m pytest
+
+report: venv
+	$(BIN)/smartcity report --region $(REGION) --cohort $(COHORT) --out reports
+
+reports: venv
+	$(BIN)/smartcity report --all --cohort $(COHORT) --jobs $(JOBS) --out reports
+
+bench: venv
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+lint: venv
+	$(BIN)/ruff check smartcity_analysis tests benchmarks
+
+clean-reports:
+	rm -rf reports/*/ reports/*.pdf reports/*.html
