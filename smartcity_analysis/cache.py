@@ -116,7 +116,11 @@ def cache_key(key_parts: Any) -> str:
 
 
 def _check_kind(kind: str) -> str:
-    if not isinstance(kind, str) or not kind or not kind.replace("_", "").replace("-", "").isalnum():
+    if (
+        not isinstance(kind, str)
+        or not kind
+        or not kind.replace("_", "").replace("-", "").isalnum()
+    ):
         raise InputError(
             f"Cache kind must be a non-empty name of letters, digits, '-' or '_'. Got {kind!r}."
         )
@@ -189,7 +193,9 @@ def cached(
     try:
         save(obj, tmp)
         with open(tmp / _KEY_FILE, "w", encoding="utf-8") as fh:
-            json.dump({"kind": kind, "key": target.name, "parts": _canonical(key_parts)}, fh, indent=1)
+            json.dump(
+                {"kind": kind, "key": target.name, "parts": _canonical(key_parts)}, fh, indent=1
+            )
         if target.exists():
             if refresh or not _is_complete(target):
                 old = target.with_name(f".old-{target.name}-{os.getpid()}")
@@ -285,7 +291,11 @@ def _json_default(obj: Any) -> Any:
 
 
 def _check_name(name: str) -> str:
-    if not isinstance(name, str) or not name or not name.replace("_", "").replace("-", "").isalnum():
+    if (
+        not isinstance(name, str)
+        or not name
+        or not name.replace("_", "").replace("-", "").isalnum()
+    ):
         raise InputError(
             f"Table names in a cached bundle must be letters, digits, '-' or '_'. Got {name!r}."
         )
@@ -310,7 +320,9 @@ def save_tables(tables: Mapping[str, Any], directory: str | os.PathLike) -> None
         _check_name(name)
         if isinstance(obj, pd.DataFrame):
             frame = obj
-            index_names = [n if n is not None else f"__index_{i}" for i, n in enumerate(frame.index.names)]
+            index_names = [
+                n if n is not None else f"__index_{i}" for i, n in enumerate(frame.index.names)
+            ]
             flat = frame.copy()
             flat.index = flat.index.set_names(index_names)
             flat = flat.reset_index()
@@ -319,8 +331,12 @@ def save_tables(tables: Mapping[str, Any], directory: str | os.PathLike) -> None
             dtypes = {str(c): str(flat[c].dtype) for c in flat.columns}
             flat.columns = [str(c) for c in flat.columns]
             flat.to_csv(directory / f"{name}.csv", index=False, float_format="%.17g", na_rep=_NA)
-            schema[name] = {"type": "frame", "index": index_names, "dtypes": dtypes,
-                            "orig_index_names": list(frame.index.names)}
+            schema[name] = {
+                "type": "frame",
+                "index": index_names,
+                "dtypes": dtypes,
+                "orig_index_names": list(frame.index.names),
+            }
         else:
             with open(directory / f"{name}.json", "w", encoding="utf-8") as fh:
                 json.dump(obj, fh, indent=1, default=_json_default, allow_nan=True)
@@ -333,7 +349,9 @@ def _restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
     if dtype == "bool":
         return series.astype(str).map({"True": True, "False": False}).astype(bool)
     if dtype in ("boolean",):
-        return series.map({"True": True, "False": False, True: True, False: False}).astype("boolean")
+        return series.map({"True": True, "False": False, True: True, False: False}).astype(
+            "boolean"
+        )
     if dtype.startswith(("int", "uint", "float", "Int", "UInt", "Float")):
         return series.astype(dtype)
     if dtype.startswith("datetime"):
@@ -353,8 +371,13 @@ def load_tables(directory: str | os.PathLike) -> dict[str, Any]:
     for name, info in schema.items():
         if info["type"] == "frame":
             dtypes = info["dtypes"]
-            text_cols = [c for c, d in dtypes.items() if not d.startswith(
-                ("int", "uint", "float", "Int", "UInt", "Float", "bool", "datetime"))]
+            text_cols = [
+                c
+                for c, d in dtypes.items()
+                if not d.startswith(
+                    ("int", "uint", "float", "Int", "UInt", "Float", "bool", "datetime")
+                )
+            ]
             frame = pd.read_csv(
                 directory / f"{name}.csv",
                 dtype={c: str for c in text_cols},
