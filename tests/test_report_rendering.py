@@ -1,0 +1,66 @@
+"""Rendering helpers: atomic writes, slugs, report paths, the print exporter (no kernel needed)."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from smartcity_analysis import rendering
+from smartcity_analysis.errors import InputError
+
+
+def test_write_atomic_replaces_whole_file_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "sub" / "r.pdf"
+    rendering.write_atomic(target, b"first")
+    rendering.write_atomic(target, "second")
+    assert target.read_bytes() == b"second"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["r.pdf"]
+
+
+def test_write_atomic_failure_leaves_nothing(tmp_path):
+    target = tmp_path / "r.html"
+    target.mkdir()  # the final rename cannot replace a directory
+    (target / "keep").write_text("x")
+    with pytest.raises(OSError):
+        rendering.write_atomic(target, "<html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+    assert [p.name for p in target.iterdir()] == ["keep"]
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("Kota Banjarbaru", "kota-banjarbaru"), ("Kab. Pulau Taliabu", "kab-pulau-taliabu"),
+     ("Kota Bau-Bau", "kota-bau-bau"), ("Kepulauan Seribu ", "kepulauan-seribu")],
+)
+def test_slugify(name, slug):
+    assert rendering.slugify(name) == slug
+
+
+def test_report_path_layout(tmp_path):
+    path = rendering.report_path(tmp_path, 2018, "6372", "Kota Banjarbaru", "pdf")
+    assert path == tmp_path / "2018" / "6372-kota-banjarbaru.pdf"
+
+
+def test_unknown_template_lists_available():
+    with pytest.raises(InputError, match="region_report"):
+        rendering.resolve_template("no_such_template")
+
+
+def test_print_exporter_hides_inputs_parameters_and_stderr():
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("region = 'SECRET_PARAM'")
+    params.metadata["tags"] = ["parameters"]
+    body = nbformat.v4.new_code_cell("print('VISIBLE_INPUT_SOURCE')")
+    body.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="VISIBLE_OUTPUT\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="SOME_WARNING\n"),
+    ]
+    nb.cells = [params, body, nbformat.v4.new_markdown_cell("## Heading text")]
+    html = rendering.notebook_to_html(nb)
+    assert "VISIBLE_OUTPUT" in html
+    assert "Heading text" in html
+    assert "VISIBLE_INPUT_SOURCE" not in html
+    assert "SECRET_PARAM" not in html
+    assert "SOME_WARNING" not in html
+    assert "size: A4 portrait" in html and "counter(pages)" in html
+    assert "<script" not in html
