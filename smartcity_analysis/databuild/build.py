@@ -1,0 +1,280 @@
+"""Orchestrator of the data build: read every raw source, choose one primary source per
+(indicator, year), derive the few computed indicators, and write the curated tables.
+
+Adding a source = one reader module returning long records + one entry in :data:`INDICATOR_READERS`
+(and its indicators in :data:`PRIMARY`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from smartcity_analysis import paths
+from smartcity_analysis.databuild import (
+    bps_exports,
+    geo_quarcs,
+    grdp_pop_zenodo,
+    grdp_quarcs,
+    poverty_cani,
+    programme,
+    quarcs_data,
+    registry_cahyadsn,
+    registry_zakiego,
+)
+from smartcity_analysis.databuild.matching import NameMatcher
+from smartcity_analysis.databuild.output import csv_bytes, json_bytes, write_bytes_atomic
+from smartcity_analysis.databuild.rawfiles import LONG_COLUMNS
+from smartcity_analysis.databuild.regions import build_regions
+from smartcity_analysis.errors import RawDataError
+
+#: ``source_id`` of values computed by the build from other published values (flag ``derived``).
+DERIVED = "derived"
+
+#: Indicator -> source ids in order of preference. For each (indicator, year) the first source with
+#: values for that year is primary (stored in indicators.csv); the others go to
+#: indicators_secondary.csv for the cross-source check.
+PRIMARY: dict[str, tuple[str, ...]] = {
+    "population": (grdp_pop_zenodo.SOURCE_ID, DERIVED),
+    "grdp_real": (quarcs_data.SOURCE_ID, grdp_pop_zenodo.SOURCE_ID),
+    "grdp_per_capita": (grdp_quarcs.SOURCE_ID, grdp_pop_zenodo.SOURCE_ID),
+    "ipm": (bps_exports.SOURCE_ID,),
+    "expenditure_per_capita": (bps_exports.SOURCE_ID,),
+    "poverty_line": (bps_exports.SOURCE_ID,),
+    "mean_years_schooling": (quarcs_data.SOURCE_ID,),
+    "poverty_rate": (poverty_cani.SOURCE_ID,),
+    "unemployment_rate": (quarcs_data.SOURCE_ID,),
+}
+
+#: (indicator, source) pairs that are only ever used as a cross-check, never as primary.
+SECONDARY_ONLY: set[tuple[str, str]] = set()
+
+
+@dataclass(frozen=True)
+class RawInputs:
+    """What the readers share: the raw folder, the registry and the name matcher."""
+
+    raw: Path
+    registry: pd.DataFrame
+    matcher: NameMatcher
+
+
+#: Indicator readers: name -> callable(RawInputs) -> long records.
+INDICATOR_READERS: dict[str, Callable[[RawInputs], pd.DataFrame]] = {
+    "grdp-pop-quarcs-zenodo": lambda r: grdp_pop_zenodo.read(r.raw),
+    "grdp-quarcs-indonesia514": lambda r: grdp_quarcs.read(r.raw, r.registry, r.matcher),
+    "quarcs-data/mys": lambda r: quarcs_data.read_mys(r.raw),
+    "quarcs-data/okun": lambda r: quarcs_data.read_okun(r.raw),
+    "poverty-quarcs-cani": lambda r: poverty_cani.read(r.raw),
+    "bps-ipm-raw-cluster-web": lambda r: bps_exports.read(r.raw, r.matcher),
+}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Tables produced by :func:`build` (also written to ``out_dir``)."""
+
+    regions: pd.DataFrame
+    indicators: pd.DataFrame
+    secondary: pd.DataFrame
+    cohorts: pd.DataFrame
+    area_from_geometry: tuple[str, ...]
+    written: tuple[Path, ...] = field(default=())
+
+
+def select_primary(recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split records into primary (one source per indicator and year) and secondary.
+
+    Notes
+    -----
+    For each (indicator, year) the primary source is the first of ``PRIMARY[indicator]`` that has
+    any value in that year; indicators missing from :data:`PRIMARY` use their only source.
+    """
+    recs = recs.copy()
+    rank = []
+    for ind, src in zip(recs["indicator"], recs["source_id"], strict=True):
+        order = PRIMARY.get(ind, ())
+        if (ind, src) in SECONDARY_ONLY:
+            rank.append(99)
+        elif src in order:
+            rank.append(order.index(src))
+        else:
+            rank.append(50)
+    recs["_rank"] = rank
+    best = recs[recs["_rank"] < 99].groupby(["indicator", "year"])["_rank"].min().rename("_best")
+    recs = recs.join(best, on=["indicator", "year"])
+    is_primary = recs["_rank"] == recs["_best"]
+    primary = recs[is_primary].drop(columns=["_rank", "_best"])
+    secondary = recs[~is_primary].drop(columns=["_rank", "_best"])
+    several = primary.groupby(["indicator", "year"])["source_id"].nunique()
+    if (several > 1).any():
+        raise RawDataError(f"Several primary sources for {several[several > 1].index.tolist()}; "
+                           f"list them in PRIMARY in databuild/build.py.")
+    return primary.reset_index(drop=True), secondary.reset_index(drop=True)
+
+
+def _derive(primary: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """Add derived indicators (flag ``derived``, source ``derived``).
+
+    Notes
+    -----
+    - ``population`` for years without a published series:
+      ``grdp_real [bn IDR] * 1e6 / grdp_per_capita [thousand IDR]``, rounded to persons.
+    - ``grdp_growth`` (%): ``100 * (grdp_real_t / grdp_real_{t-1} - 1)``, only when both years
+      come from the same source.
+    - ``population_density`` (persons/km2): ``population / area_km2`` (area: BIG 2024, static).
+    """
+    def series(ind):
+        s = primary[primary["indicator"] == ind]
+        return s.set_index(["region_code", "year"])
+
+    out = [primary]
+    pop = series("population")
+    gdp = series("grdp_real")
+    pc = series("grdp_per_capita")
+    pop_years = set(pop.index.get_level_values("year"))
+    both = gdp[["value"]].join(pc[["value"]], rsuffix="_pc", how="inner")
+    both = both[~both.index.get_level_values("year").isin(pop_years)]
+    both = both[both["value_pc"] > 0]
+    new_pop = (both["value"] * 1e6 / both["value_pc"]).round(0)
+    if len(new_pop):
+        out.append(_records(new_pop, "population"))
+    all_pop = pd.concat([pop["value"], new_pop]).sort_index()
+
+    prev = gdp.reset_index()
+    prev["year"] = prev["year"] + 1
+    g = gdp.join(prev.set_index(["region_code", "year"])[["value", "source_id"]], rsuffix="_prev",
+                 how="inner")
+    g = g[(g["source_id"] == g["source_id_prev"]) & (g["value_prev"] > 0)]
+    out.append(_records((100 * (g["value"] / g["value_prev"] - 1)).round(4), "grdp_growth"))
+
+    area = regions.set_index("region_code")["area_km2"]
+    dens = all_pop / all_pop.index.get_level_values("region_code").map(area).to_numpy()
+    out.append(_records(dens.round(4), "population_density"))
+    return pd.concat(out, ignore_index=True)
+
+
+def _records(values: pd.Series, indicator: str) -> pd.DataFrame:
+    df = values.rename("value").reset_index()
+    df["indicator"] = indicator
+    df["source_id"] = DERIVED
+    df["flag"] = "derived"
+    return df[LONG_COLUMNS]
+
+
+def sort_long(df: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
+    """Keep registry codes and finite values, sort by indicator, year, region_code, source."""
+    df = df[df["region_code"].isin(codes) & np.isfinite(df["value"])]
+    df = df.astype({"year": int, "value": float})
+    return df.sort_values(["indicator", "year", "region_code", "source_id"]).reset_index(drop=True)
+
+
+def build(
+    raw_dir: str | Path | None = None,
+    programme_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    *,
+    progress: bool = True,
+    write: bool = True,
+) -> BuildResult:
+    """Build the curated data tables from the raw sources.
+
+    Parameters
+    ----------
+    raw_dir : path, optional
+        Raw-data directory (default: :func:`smartcity_analysis.paths.raw_dir`).
+    programme_dir : path, optional
+        Folder of the actual cohorts (default: ``programme`` beside the raw directory).
+    out_dir : path, optional
+        Where to write (default: :func:`smartcity_analysis.paths.data_dir`).
+    progress : bool
+        Show a tqdm progress bar over the sources.
+    write : bool
+        Write the files (``False`` only returns the tables).
+
+    Returns
+    -------
+    BuildResult
+
+    Raises
+    ------
+    RawDataError
+        When a raw file is missing (the message names it) or malformed.
+    """
+    raw = paths.raw_dir(raw_dir)
+    prog_dir = Path(programme_dir) if programme_dir is not None else paths.programme_dir(raw)
+    out = Path(out_dir) if out_dir is not None else paths.data_dir()
+
+    steps = ["registry", "geometry", *INDICATOR_READERS, "programme", "write"]
+    bar = tqdm(total=len(steps), desc="data build", disable=not progress, unit="step")
+
+    def step(name):
+        bar.set_postfix_str(name)
+
+    step("registry")
+    registry = registry_zakiego.read(raw)
+    names_2018 = registry_cahyadsn.read_names_2018(raw)
+    area = registry_cahyadsn.read_area(raw, registry)
+    dukcapil = registry_cahyadsn.read_population_dukcapil(raw, registry)
+    registry_named = registry.merge(names_2018, on="kode_dagri", how="left")
+    registry_named["nama_dagri_2018"] = registry_named["nama_dagri_2018"].fillna(
+        registry_named["nama_dagri"])
+    matcher = NameMatcher(registry_named, ["nama_bps", "nama_dagri_2018"],
+                          registry_zakiego.province_keys())
+    bar.update()
+
+    step("geometry")
+    polygons = geo_quarcs.read_polygons(raw)
+    centroids = geo_quarcs.read_centroids(raw)
+    geom_area = pd.Series({c: geo_quarcs.geodesic_area_km2(g) for c, g in polygons.items()})
+    regions, from_geom = build_regions(registry, names_2018, area, geom_area, centroids)
+    bar.update()
+
+    inputs = RawInputs(raw=raw, registry=registry, matcher=matcher)
+    parts = []
+    for name, reader in INDICATOR_READERS.items():
+        step(name)
+        parts.append(reader(inputs))
+        bar.update()
+    dk = dukcapil.rename("value").rename_axis("region_code").reset_index()
+    dk = dk.assign(year=2024, indicator="population", source_id=registry_cahyadsn.SOURCE_ID, flag="")
+    parts.append(dk[LONG_COLUMNS])
+    SECONDARY_ONLY.add(("population", registry_cahyadsn.SOURCE_ID))
+
+    codes = set(regions["region_code"])
+    recs = sort_long(pd.concat(parts, ignore_index=True), codes)
+    primary, secondary = select_primary(recs)
+    indicators = sort_long(_derive(primary, regions), codes)
+    secondary = sort_long(secondary, codes)
+    dup = indicators.duplicated(["region_code", "year", "indicator"])
+    if dup.any():
+        raise RawDataError(f"Duplicate primary records: {indicators[dup].head().to_dict('records')}.")
+
+    step("programme")
+    names = dict(zip(regions["region_code"], regions["name"], strict=True))
+    cohorts = programme.read(prog_dir, matcher, names)
+    bar.update()
+
+    step("write")
+    written = []
+    if write:
+        files = {
+            "regions.csv": csv_bytes(regions),
+            "indicators.csv": csv_bytes(indicators),
+            "indicators_secondary.csv": csv_bytes(secondary),
+            "programme/cohorts.csv": csv_bytes(cohorts),
+            "boundaries.geojson": json_bytes(
+                geo_quarcs.simplified_boundaries(polygons, names), indent=None),
+        }
+        for rel, data in files.items():
+            write_bytes_atomic(out / rel, data)
+            written.append(out / rel)
+    bar.update()
+    bar.close()
+    return BuildResult(regions=regions, indicators=indicators, secondary=secondary,
+                       cohorts=cohorts, area_from_geometry=tuple(from_geom), written=tuple(written))

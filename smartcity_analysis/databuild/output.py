@@ -1,0 +1,56 @@
+"""Deterministic, atomic writers of the curated tables (same bytes on every run).
+
+Rows are sorted by the caller, floats use one fixed format (``%.10g``), line endings are ``\\n``,
+YAML/JSON keys keep their declared order, and nothing carries a timestamp. Each file is written to a
+temporary file in the target folder and then renamed over the target, so an interrupted build never
+leaves a half-written table.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+#: The single float format of every curated CSV.
+FLOAT_FORMAT = "%.10g"
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Serialise a frame as UTF-8 CSV with the fixed float format and ``\\n`` line endings."""
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def yaml_bytes(obj: object, header: str = "") -> bytes:
+    """Serialise to YAML, keeping the declared key order."""
+    text = yaml.safe_dump(obj, sort_keys=False, allow_unicode=True, width=100)
+    return (header + text).encode("utf-8")
+
+
+def json_bytes(obj: object, indent: int | None = 2) -> bytes:
+    """Serialise to JSON (UTF-8, declared key order, trailing newline)."""
+    seps = (",", ": ") if indent else (",", ":")
+    return (json.dumps(obj, indent=indent, ensure_ascii=False, separators=seps) + "\n").encode()
