@@ -1,0 +1,279 @@
+"""Tests of the vectorised robustness kernel on tiny synthetic problems (no real data needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from robustness_helpers import toy_problem
+
+from smartcity_analysis.errors import InputError
+from smartcity_analysis.robustness import (
+    MaxQuota,
+    MinQuota,
+    UncertaintySettings,
+    agg_arithmetic,
+    agg_geometric,
+    agg_harmonic,
+    classify,
+    draw_plan,
+    evaluate_plan,
+    factor_layout,
+    jaccard_to,
+    nominal_plan,
+    select_top_k,
+    summarise,
+)
+
+FULL = UncertaintySettings(
+    weights="dirichlet",
+    concentration=20,
+    weight_level="both",
+    thresholds={"min_x0": (2.0, 5.0)},
+    noise=0.05,
+    leave_one_out=0.3,
+)
+
+
+def _full_problem(**kw):
+    # value noise re-normalises with the array min-max (0 at the minimum), so the noisy toy problem
+    # keeps arithmetic aggregation; geometric/harmonic alternatives are covered by NO_NOISE below
+    base = dict(
+        n=30,
+        threshold=3.0,
+        normalisers=("minmax", "zscore"),
+        aggregators_within=("arithmetic",),
+        aggregators_across=("arithmetic",),
+        treated=True,
+    )
+    base.update(kw)
+    return toy_problem(**base)
+
+
+NO_NOISE = UncertaintySettings(
+    weights="bounds", bound=0.3, weight_level="both", thresholds={"min_x0": (2.0, 5.0)}
+)
+
+
+def test_method_alternatives_without_noise():
+    p = toy_problem(
+        n=30,
+        threshold=3.0,
+        normalisers=("minmax", "zscore"),
+        aggregators_within=("arithmetic", "geometric"),
+        aggregators_across=("arithmetic", "harmonic"),
+    )
+    plan = draw_plan(p, NO_NOISE, 400, 2)
+    assert set(plan.agg_within) == {0, 1} and set(plan.agg_across) == {0, 1}
+    out = evaluate_plan(p, plan, chunk_size=50)
+    n_admissible = np.minimum(out.eligible.sum(axis=1), p.k)
+    assert (out.selected.sum(axis=1) == n_admissible).all()
+    # every draw equals a one-draw evaluation of that draw (no state leaks between rows of a chunk)
+    for r in (0, 17, 399):
+        one = evaluate_plan(p, plan.take([r]))
+        np.testing.assert_array_equal(one.selected[0], out.selected[r])
+
+
+# --- aggregators: hand-worked answers -------------------------------------------------------------
+
+
+def test_aggregators_known_values():
+    x = np.array([[1.0, 4.0]])
+    w = np.array([1.0, 1.0])
+    assert agg_arithmetic(x, w)[0] == pytest.approx(2.5)
+    assert agg_geometric(x, w)[0] == pytest.approx(2.0)
+    assert agg_harmonic(x, w)[0] == pytest.approx(1.6)
+    w2 = np.array([3.0, 1.0])
+    assert agg_arithmetic(x, w2)[0] == pytest.approx((3 * 1 + 4) / 4)
+    assert agg_geometric(x, w2)[0] == pytest.approx(4 ** (1 / 4))
+
+
+def test_aggregators_missing_and_coverage():
+    x = np.array([[np.nan, 4.0], [np.nan, np.nan]])
+    w = np.array([1.0, 3.0])
+    out = agg_arithmetic(x, w)
+    assert out[0] == pytest.approx(4.0)  # weights renormalised over what is present
+    assert np.isnan(out[1])
+    # present weight share 3/4 >= 0.5 passes, < 0.8 fails
+    assert agg_arithmetic(x[:1], w, 0.5)[0] == pytest.approx(4.0)
+    assert np.isnan(agg_arithmetic(x[:1], w, 0.8)[0])
+    # geometric of a non-positive value is undefined
+    assert np.isnan(agg_geometric(np.array([[0.0, 2.0]]), np.array([1.0, 1.0]))[0])
+
+
+# --- selection on arrays ---------------------------------------------------------------------------
+
+
+def test_select_top_k_hand_worked_with_ties_and_caps():
+    scores = np.array([[5.0, 9.0, 9.0, 1.0, np.nan, 7.0]])
+    eligible = np.array([[True, True, True, True, True, False]])
+    sel, rank = select_top_k(scores, eligible, 2, tie_order=np.array([0, 2, 1, 3, 4, 5]))
+    # tie 9 vs 9: region 2 has the better tie order; region 5 is ineligible, region 4 has no score
+    assert rank.tolist() == [[3, 2, 1, 4, 0, 0]]
+    assert sel.tolist() == [[False, True, True, False, False, False]]
+    # regions 1 and 2 share a group capped at 1: the next best (region 0) takes the second seat
+    cap = MaxQuota("prov", np.array([0, 1, 1, 2, 2, 2]), 1)
+    sel, _ = select_top_k(scores, eligible, 2, np.array([0, 2, 1, 3, 4, 5]), [cap])
+    assert sel.tolist() == [[True, False, True, False, False, False]]
+    # at least one member of {3}: it is reserved even though it ranks last
+    mq = MinQuota("outer", np.array([False, False, False, True, False, False]), 1)
+    sel, _ = select_top_k(scores, eligible, 2, np.array([0, 2, 1, 3, 4, 5]), (), [mq])
+    assert sel.tolist() == [[False, False, True, True, False, False]]
+
+
+def _greedy(scores, eligible, k, tie, labels, cap):
+    order = sorted(
+        [i for i in range(len(scores)) if eligible[i] and not np.isnan(scores[i])],
+        key=lambda i: (-scores[i], tie[i]),
+    )
+    taken, count = [], {}
+    for i in order:
+        if len(taken) == k:
+            break
+        if count.get(labels[i], 0) >= cap:
+            continue
+        taken.append(i)
+        count[labels[i]] = count.get(labels[i], 0) + 1
+    return sorted(taken)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(3, 14),
+    st.integers(1, 6),
+    st.integers(1, 3),
+    st.integers(0, 10_000),
+)
+def test_select_top_k_matches_greedy_loop(n, k, cap, seed):
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, 5, size=(3, n)).astype(float)  # many ties on purpose
+    eligible = rng.random((3, n)) < 0.8
+    tie = rng.permutation(n)
+    labels = rng.integers(0, 3, size=n)
+    sel, _ = select_top_k(scores, eligible, k, tie, [MaxQuota("g", labels, cap)])
+    for r in range(3):
+        expect = _greedy(scores[r], eligible[r], k, tie, labels, cap)
+        assert np.flatnonzero(sel[r]).tolist() == expect
+        assert sel[r].sum() <= k
+
+
+# --- Monte Carlo contracts ----------------------------------------------------------------------
+
+
+def test_same_seed_same_outputs_and_chunk_invariance():
+    p = _full_problem()
+    a = evaluate_plan(p, draw_plan(p, FULL, 300, 7), chunk_size=64)
+    b = evaluate_plan(p, draw_plan(p, FULL, 300, 7), chunk_size=1000)
+    np.testing.assert_array_equal(a.selected, b.selected)
+    np.testing.assert_array_equal(a.rank, b.rank)
+    np.testing.assert_array_equal(a.eligible, b.eligible)
+    c = evaluate_plan(p, draw_plan(p, FULL, 300, 8))
+    assert not np.array_equal(a.selected, c.selected)
+
+
+def test_exactly_k_selected_and_probabilities_sum_to_k():
+    p = _full_problem(threshold=None)
+    out = evaluate_plan(p, draw_plan(p, FULL, 400, 1))
+    assert (out.selected.sum(axis=1) == p.k).all()
+    table, summary = summarise(p, out, evaluate_plan(p, nominal_plan(p)))
+    assert table["p_selected"].sum() == pytest.approx(p.k)
+    assert table["p_selected"].between(0, 1).all()
+    assert table["p_eligible"].between(0, 1).all()
+    assert summary["min_selected"] == summary["max_selected"] == p.k
+    assert 0 <= summary["mean_jaccard"] <= 1
+    assert len(summary["expected_selected"]) == p.k
+
+
+def test_fixed_rule_failure_means_never_selected():
+    p = _full_problem(fixed_fail=(2, 5))
+    out = evaluate_plan(p, draw_plan(p, FULL, 300, 3))
+    table, _ = summarise(p, out, evaluate_plan(p, nominal_plan(p)))
+    assert table["p_selected"].iloc[[2, 5]].tolist() == [0.0, 0.0]
+    assert table["p_eligible"].iloc[[2, 5]].tolist() == [0.0, 0.0]
+    assert table["robustness_class"].iloc[2] == "robustly_out"
+
+
+def test_threshold_range_bounds_eligibility():
+    p = _full_problem()
+    raw = p.threshold_rules[0].values
+    out = evaluate_plan(p, draw_plan(p, FULL, 500, 4))
+    p_elig = out.eligible.mean(axis=0)
+    assert (p_elig[raw >= 5.0] == 1.0).all()  # passes every threshold in [2, 5]
+    assert (p_elig[raw < 2.0] == 0.0).all()
+    mid = (raw > 2.5) & (raw < 4.5)
+    assert mid.any() and ((p_elig[mid] > 0) & (p_elig[mid] < 1)).all()
+
+
+def test_nominal_plan_uses_nominal_weights_and_first_methods():
+    p = _full_problem()
+    plan = nominal_plan(p)
+    np.testing.assert_allclose(plan.pillar_weights, [[0.5, 0.5]])
+    np.testing.assert_allclose(plan.within_weights, [[0.5, 0.5, 0.5, 0.5]])
+    assert plan.normaliser.tolist() == [0] and plan.agg_across.tolist() == [0]
+    assert plan.left_out.tolist() == [-1] and plan.noise_seed.tolist() == [-1]
+    assert plan.thresholds.tolist() == [[3.0]]
+
+
+def test_dirichlet_weights_centre_on_nominal():
+    p = toy_problem(pillars=2)
+    p = type(p)(**{**p.__dict__, "pillar_weights": np.array([3.0, 1.0])})
+    s = UncertaintySettings(weights="dirichlet", concentration=30, weight_level="pillar")
+    plan = draw_plan(p, s, 4000, 0)
+    w = plan.pillar_weights
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    # Dirichlet(30 * [0.75, 0.25]): mean 0.75, sd sqrt(0.75 * 0.25 / 31) = 0.078
+    assert w[:, 0].mean() == pytest.approx(0.75, abs=0.01)
+    assert w[:, 0].std() == pytest.approx(np.sqrt(0.75 * 0.25 / 31), rel=0.08)
+
+
+def test_bounds_weights_stay_within_relative_bounds():
+    p = toy_problem(pillars=2)
+    s = UncertaintySettings(weights="bounds", bound=0.2, weight_level="pillar")
+    w = draw_plan(p, s, 1000, 0).pillar_weights
+    # raw w0 (1 +- 0.2) for w0 = 0.5 each, renormalised: share in [0.4 / 1.0, 0.6 / 1.0]
+    assert w.min() >= 0.4 - 1e-12 and w.max() <= 0.6 + 1e-12
+
+
+def test_leave_one_out_zeroes_the_dropped_indicator():
+    p = toy_problem(m=4, pillars=2)
+    s = UncertaintySettings(leave_one_out=1.0)
+    plan = draw_plan(p, s, 200, 0)
+    assert (plan.left_out >= 0).all()
+    rows = np.arange(200)
+    assert (plan.within_weights[rows, plan.left_out] == 0).all()
+    # the other indicator of the dropped one's pillar carries that whole pillar
+    partner = (plan.left_out + 2) % 4
+    assert (plan.within_weights[rows, partner] == 1.0).all()
+    np.testing.assert_allclose(plan.pillar_weights, 0.5)
+    assert set(np.unique(plan.left_out)) == {0, 1, 2, 3}
+
+
+def test_classify_and_jaccard():
+    assert classify([1.0, 0.95, 0.5, 0.05, 0.0]).tolist() == [
+        "robustly_in",
+        "robustly_in",
+        "contestable",
+        "robustly_out",
+        "robustly_out",
+    ]
+    sel = np.array([[True, True, False, False], [False, False, True, True]])
+    assert jaccard_to(sel, np.array([True, False, True, False])).tolist() == [1 / 3, 1 / 3]
+    assert jaccard_to(sel[:1], np.array([True, True, False, False])).tolist() == [1.0]
+
+
+def test_layout_and_bad_settings():
+    p = _full_problem()
+    names = [f.name for f in factor_layout(p, FULL)]
+    assert names == [
+        "pillar_weights",
+        "indicator_weights",
+        "normalisation",
+        "threshold:min_x0",
+        "noise",
+        "leave_one_out",
+    ]
+    with pytest.raises(InputError, match="weights must be"):
+        UncertaintySettings(weights="uniform")
+    with pytest.raises(InputError, match="draws"):
+        draw_plan(p, FULL, 0, 1)
