@@ -156,9 +156,11 @@ def test_cohort_roles_handle_the_quirks():
     assert r17.loc["0002", "role"] == "selected"  # not_awarded: on the MoU list
     assert r17.loc["0003", "role"] == "excluded"  # added_late
     r19 = agreement.cohort_roles(cohort_table(), 2019, allc)
-    # cancelled and deferred 2018 regions stay in the pool and count for 2019
+    # a cancelled 2018 region stays in the pool and counts for 2019; a deferred one was chosen once
     assert r19.loc["0005", "role"] == "selected" and r19.loc["0005", "earlier"] == "2018:cancelled"
-    assert r19.loc["0006", "role"] == "selected"
+    assert r19.loc["0006", "role"] == "left_pool"
+    r19b = agreement.cohort_roles(cohort_table(), 2019, allc, leave_statuses=["selected"])
+    assert r19b.loc["0006", "role"] == "selected" and r19b.loc["0002", "role"] == "not_selected"
     for c in ("0001", "0002", "0003", "0004"):
         assert r19.loc[c, "role"] == "left_pool"
     assert r19.loc["0009", "role"] == "not_selected"

@@ -36,6 +36,10 @@ __all__ = [
 #: Status values of ``data/programme/cohorts.csv`` (see docs/ARCHITECTURE.md).
 STATUSES = ("selected", "added_late", "not_awarded", "cancelled", "deferred")
 
+#: Statuses after which a region leaves the pool of later cohorts; the same default as the index
+#: engine's ``pool.leave_statuses`` (``spec.DEFAULT_LEAVE_STATUSES``). A spec can override it.
+LEAVE_STATUSES = ("selected", "added_late", "not_awarded", "deferred")
+
 
 @dataclass(frozen=True)
 class OutcomeDefinition:
@@ -64,19 +68,21 @@ OUTCOME_DEFINITIONS: dict[str, OutcomeDefinition] = {
     "mou": OutcomeDefinition(
         positive=frozenset({"selected", "not_awarded", "cancelled", "deferred"}),
         excluded=frozenset({"added_late"}),
-        leaves_pool=frozenset({"selected", "added_late", "not_awarded"}),
+        leaves_pool=frozenset(LEAVE_STATUSES),
         description=(
             "Selected = on the cohort's MoU list (statuses selected, not_awarded, cancelled, "
             "deferred): the outcome of the pre-screen and assessment. added_late regions joined "
             "after the list by another route and are left out of that cohort's evaluation. "
-            "cancelled and deferred regions stay in the pool of later cohorts (Kota Depok and "
-            "Kab. Banyumas reappear on the 2019 list); selected, added_late and not_awarded leave it."
+            "A region leaves the pool of later cohorts after selected, added_late, not_awarded or "
+            "deferred (Kab. Banyumas, deferred in 2018, is therefore not re-counted in 2019: it was "
+            "chosen once, by the 2018 process); a cancelled region stays in the pool (Kota Depok, "
+            "cancelled in 2018, counts as selected in 2019)."
         ),
     ),
     "completed": OutcomeDefinition(
         positive=frozenset({"selected", "added_late"}),
         excluded=frozenset({"not_awarded", "cancelled", "deferred"}),
-        leaves_pool=frozenset({"selected", "added_late", "not_awarded"}),
+        leaves_pool=frozenset(LEAVE_STATUSES),
         description=(
             "Selected = went through the programme with that cohort (selected, added_late). Regions "
             "announced but not awarded, cancelled or deferred are left out of that cohort's "
@@ -86,7 +92,7 @@ OUTCOME_DEFINITIONS: dict[str, OutcomeDefinition] = {
     "any": OutcomeDefinition(
         positive=frozenset(STATUSES),
         excluded=frozenset(),
-        leaves_pool=frozenset({"selected", "added_late", "not_awarded"}),
+        leaves_pool=frozenset(LEAVE_STATUSES),
         description="Selected = any mention in the cohort (every status). Pool exits as in 'mou'.",
     ),
 }
@@ -107,6 +113,7 @@ def cohort_roles(
     region_codes: Iterable[str],
     *,
     definition: str = "mou",
+    leave_statuses: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Role of every region in one cohort's evaluation.
 
@@ -119,6 +126,9 @@ def cohort_roles(
         All regions (the 514 of the pre-screen).
     definition : str, default "mou"
         Key of :data:`OUTCOME_DEFINITIONS`.
+    leave_statuses : iterable of str, optional
+        Overrides the definition's pool exits (pass the spec's ``pool.leave_statuses`` so that the
+        explanation and the engine use the same pool).
 
     Returns
     -------
@@ -150,7 +160,8 @@ def cohort_roles(
     cy = cohorts.assign(cohort_year=cohorts["cohort_year"].astype(int))
     here = cy[cy["cohort_year"] == int(cohort_year)].drop_duplicates("region_code", keep="last")
     before = cy[cy["cohort_year"] < int(cohort_year)].sort_values("cohort_year")
-    left = set(before.loc[before["status"].isin(d.leaves_pool), "region_code"])
+    leaves = d.leaves_pool if leave_statuses is None else frozenset(leave_statuses)
+    left = set(before.loc[before["status"].isin(leaves), "region_code"])
     status = here.set_index("region_code")["status"].reindex(codes).fillna("")
     earlier = (
         before.assign(tag=before["cohort_year"].astype(str) + ":" + before["status"])
