@@ -4,8 +4,10 @@ Accepted queries, tried in this order:
 
 1. a 4-digit BPS code (``"6372"``). A bare 4-digit string is looked up as a **BPS code first**; only
    when no region has that BPS code is it tried as a Kemendagri code written without the dot
-   (``"6372"`` is always Kota Banjarbaru, BPS; ``"1109"``, which is no BPS code, is Kemendagri 11.09,
-   Kab. Simeulue). Write the dot (``"11.09"``) to mean a Kemendagri code unambiguously;
+   (``"6372"`` is always Kota Banjarbaru, BPS; ``"1472"``, which is no BPS code, is Kemendagri 14.72,
+   Kota Dumai, BPS 1473). Write the dot (``"11.09"``) to mean a Kemendagri code unambiguously: bare
+   ``"1109"`` is BPS 1109 (Kabupaten Pidie), while ``"11.09"`` is Kemendagri 11.09 (Kabupaten
+   Simeulue, BPS 1101);
 2. a Kemendagri code with a dot (``"63.72"``);
 3. a name, case- and accent-insensitive, with or without the ``Kota``/``Kabupaten``/``Kab.`` prefix
    (``"Kota Banjarbaru"``, ``"banjarbaru"``, ``"Kab. Bandung Barat"``). A name shared by several regions
@@ -50,20 +52,9 @@ def _split_prefix(norm: str) -> tuple[str | None, str]:
 
 @functools.lru_cache(maxsize=1)
 def _regions() -> pd.DataFrame:
-    try:
-        from smartcity_analysis.loaders import load_regions
-    except ModuleNotFoundError as exc:  # interim: the data layer (issue 1) has not landed yet
-        if exc.name != "smartcity_analysis.loaders":
-            raise
-        return pd.DataFrame(
-            columns=["kemendagri_code", "name", "type", "province_code", "province_name"],
-            index=pd.Index([], name="region_code", dtype=str),
-        )
+    from smartcity_analysis.loaders import load_regions
+
     return load_regions()
-
-
-def _data_layer_missing() -> bool:
-    return _regions().empty
 
 
 def load_region_table() -> pd.DataFrame:
@@ -108,8 +99,6 @@ def resolve_region(query: str | int) -> str:
         raise RegionNotFoundError("The region query is empty. Give a BPS code (e.g. 6372), a "
                                   "Kemendagri code (e.g. 63.72) or a name (e.g. 'Kota Banjarbaru').")
     if re.fullmatch(r"\d{4}", raw):
-        if _data_layer_missing():  # interim, until loaders.load_regions() exists
-            return raw
         if raw in regions.index:
             return raw
         dotted = f"{raw[:2]}.{raw[2:]}"
@@ -152,11 +141,11 @@ def resolve_region(query: str | int) -> str:
             f"The region name '{raw}' matches {len(hits)} regions: {listed}. Add 'Kota' or "
             f"'Kabupaten' to the name, or give the BPS code."
         )
-    choices = dict(zip(names, regions["name"], strict=False))
-    choices.update(dict(zip(bare_names, regions["name"], strict=False)))
-    close = difflib.get_close_matches(bare, list(choices), n=5, cutoff=0.6)
-    close += difflib.get_close_matches(norm, list(choices), n=5, cutoff=0.6)
-    suggestions = list(dict.fromkeys(choices[c] for c in close))[:5]
+    by_bare: dict[str, list[str]] = {}
+    for code in regions.index:
+        by_bare.setdefault(bare_names[code], []).append(str(regions.at[code, "name"]))
+    close = difflib.get_close_matches(bare, list(by_bare), n=5, cutoff=0.6)
+    suggestions = list(dict.fromkeys(n for c in close for n in by_bare[c]))[:6]
     hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
     raise RegionNotFoundError(
         f"No region matches '{raw}'. Expected a BPS code (e.g. 6372), a Kemendagri code (e.g. 63.72) "
@@ -167,8 +156,6 @@ def resolve_region(query: str | int) -> str:
 def region_name(region_code: str) -> str:
     """Official name of a region (``"6372"`` -> ``"Kota Banjarbaru"``)."""
     regions = _regions()
-    if _data_layer_missing():  # interim, until loaders.load_regions() exists
-        return f"Region {region_code}"
     if region_code not in regions.index:
         raise RegionNotFoundError(f"Unknown BPS region code '{region_code}'.")
     return str(regions.at[region_code, "name"])
