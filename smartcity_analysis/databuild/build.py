@@ -18,9 +18,14 @@ from tqdm.auto import tqdm
 from smartcity_analysis import paths
 from smartcity_analysis.databuild import (
     bps_exports,
+    dapoer,
+    fsva,
     geo_quarcs,
+    gov_consumption,
     grdp_pop_zenodo,
     grdp_quarcs,
+    nendrahub,
+    ntl_lacc,
     poverty_cani,
     programme,
     quarcs_data,
@@ -40,19 +45,31 @@ DERIVED = "derived"
 #: values for that year is primary (stored in indicators.csv); the others go to
 #: indicators_secondary.csv for the cross-source check.
 PRIMARY: dict[str, tuple[str, ...]] = {
+    # BPS projections (zenodo) to 2017; from 2018 derived from real GRDP / GRDP per capita.
     "population": (grdp_pop_zenodo.SOURCE_ID, DERIVED),
+    # okun.dta (2008-2020) equals zenodo RGDP from 2014 and reaches 2020; zenodo fills 2000-2007.
     "grdp_real": (quarcs_data.SOURCE_ID, grdp_pop_zenodo.SOURCE_ID),
+    # gdp_pc.csv reaches 2024; zenodo RGDPPC (to 2017) is the cross-check.
     "grdp_per_capita": (grdp_quarcs.SOURCE_ID, grdp_pop_zenodo.SOURCE_ID),
-    "ipm": (bps_exports.SOURCE_ID,),
-    "expenditure_per_capita": (bps_exports.SOURCE_ID,),
+    # BPS exports are the official tables (2010-2024); nendrahub (2020-2024) is the cross-check.
+    "ipm": (bps_exports.SOURCE_ID, nendrahub.SOURCE_ID),
+    "expenditure_per_capita": (bps_exports.SOURCE_ID, nendrahub.SOURCE_ID),
     "poverty_line": (bps_exports.SOURCE_ID,),
-    "mean_years_schooling": (quarcs_data.SOURCE_ID,),
-    "poverty_rate": (poverty_cani.SOURCE_ID,),
+    # mys.csv 2010-2018, nendrahub RLS 2020-2024 (2019: no source).
+    "mean_years_schooling": (quarcs_data.SOURCE_ID, nendrahub.SOURCE_ID),
+    # FSVA (2017-2019 reference years), nendrahub UHH 2020-2024.
+    "life_expectancy": (fsva.SOURCE_ID, nendrahub.SOURCE_ID),
+    # BPS P0 series to 2018 (cani); FSVA's poverty input (= BPS March Susenas) for 2019.
+    "poverty_rate": (poverty_cani.SOURCE_ID, fsva.SOURCE_ID),
     "unemployment_rate": (quarcs_data.SOURCE_ID,),
 }
 
 #: (indicator, source) pairs that are only ever used as a cross-check, never as primary.
-SECONDARY_ONLY: set[tuple[str, str]] = set()
+SECONDARY_ONLY: set[tuple[str, str]] = {
+    ("population", dapoer.SOURCE_ID),  # Java only, to 2015
+    ("population", registry_cahyadsn.SOURCE_ID),  # Dukcapil registrations ~2024/25
+    ("area_km2", dapoer.SOURCE_ID),  # compared with regions.csv area
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,11 @@ INDICATOR_READERS: dict[str, Callable[[RawInputs], pd.DataFrame]] = {
     "quarcs-data/okun": lambda r: quarcs_data.read_okun(r.raw),
     "poverty-quarcs-cani": lambda r: poverty_cani.read(r.raw),
     "bps-ipm-raw-cluster-web": lambda r: bps_exports.read(r.raw, r.matcher),
+    "fsva-bkp-jakpost": lambda r: fsva.read(r.raw, r.matcher),
+    "ipm-components-nendrahub": lambda r: nendrahub.read(r.raw, r.matcher),
+    "ntl-lacc-quarcs-indonesia514": lambda r: ntl_lacc.read(r.raw),
+    "gov-consumption-quarcs-indonesia514": lambda r: gov_consumption.read(r.raw),
+    "fiscal-dapoer-java-partial": lambda r: dapoer.read(r.raw, r.matcher),
 }
 
 
@@ -118,16 +140,18 @@ def select_primary(recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return primary.reset_index(drop=True), secondary.reset_index(drop=True)
 
 
-def _derive(primary: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+def _derive(primary: pd.DataFrame, secondary: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
     """Add derived indicators (flag ``derived``, source ``derived``).
 
     Notes
     -----
     - ``population`` for years without a published series:
       ``grdp_real [bn IDR] * 1e6 / grdp_per_capita [thousand IDR]``, rounded to persons.
-    - ``grdp_growth`` (%): ``100 * (grdp_real_t / grdp_real_{t-1} - 1)``, only when both years
-      come from the same source.
+    - ``grdp_growth`` (%): ``100 * (grdp_real_t / grdp_real_{t-1} - 1)`` with both years from
+      one source: the primary source of year ``t`` when it also has ``t-1``, else another source.
     - ``population_density`` (persons/km2): ``population / area_km2`` (area: BIG 2024, static).
+    - ``government_consumption_pct_grdp`` (%): ``100 * government_consumption / grdp_real``
+      (both billion IDR at constant 2010 prices).
     """
     def series(ind):
         s = primary[primary["indicator"] == ind]
@@ -146,12 +170,23 @@ def _derive(primary: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
         out.append(_records(new_pop, "population"))
     all_pop = pd.concat([pop["value"], new_pop]).sort_index()
 
-    prev = gdp.reset_index()
-    prev["year"] = prev["year"] + 1
-    g = gdp.join(prev.set_index(["region_code", "year"])[["value", "source_id"]], rsuffix="_prev",
-                 how="inner")
-    g = g[(g["source_id"] == g["source_id_prev"]) & (g["value_prev"] > 0)]
-    out.append(_records((100 * (g["value"] / g["value_prev"] - 1)).round(4), "grdp_growth"))
+    allg = pd.concat([primary, secondary])
+    allg = allg[allg["indicator"] == "grdp_real"][["region_code", "year", "source_id", "value"]]
+    prev = allg.assign(year=allg["year"] + 1)
+    g = allg.merge(prev, on=["region_code", "year", "source_id"], suffixes=("", "_prev"))
+    g = g[g["value_prev"] > 0]
+    g["growth"] = (100 * (g["value"] / g["value_prev"] - 1)).round(4)
+    prim_src = gdp["source_id"].groupby(level="year").first()
+    g["_pref"] = (g["source_id"] != g["year"].map(prim_src)).astype(int)
+    g = g.sort_values(["region_code", "year", "_pref", "source_id"]).drop_duplicates(
+        ["region_code", "year"])
+    out.append(_records(g.set_index(["region_code", "year"])["growth"], "grdp_growth"))
+
+    gs = series("government_consumption")
+    share = gs[["value"]].join(gdp[["value"]], rsuffix="_gdp", how="inner")
+    share = share[share["value_gdp"] > 0]
+    out.append(_records((100 * share["value"] / share["value_gdp"]).round(4),
+                        "government_consumption_pct_grdp"))
 
     area = regions.set_index("region_code")["area_km2"]
     dens = all_pop / all_pop.index.get_level_values("region_code").map(area).to_numpy()
@@ -244,12 +279,11 @@ def build(
     dk = dukcapil.rename("value").rename_axis("region_code").reset_index()
     dk = dk.assign(year=2024, indicator="population", source_id=registry_cahyadsn.SOURCE_ID, flag="")
     parts.append(dk[LONG_COLUMNS])
-    SECONDARY_ONLY.add(("population", registry_cahyadsn.SOURCE_ID))
 
     codes = set(regions["region_code"])
     recs = sort_long(pd.concat(parts, ignore_index=True), codes)
     primary, secondary = select_primary(recs)
-    indicators = sort_long(_derive(primary, regions), codes)
+    indicators = sort_long(_derive(primary, secondary, regions), codes)
     secondary = sort_long(secondary, codes)
     dup = indicators.duplicated(["region_code", "year", "indicator"])
     if dup.any():

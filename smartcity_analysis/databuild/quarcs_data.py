@@ -16,6 +16,12 @@ from smartcity_analysis.databuild.rawfiles import LONG_COLUMNS, require_file, wi
 
 SOURCE_ID = "quarcs-data-quarcs-indonesia514"
 
+#: okun.dta rows keyed with the swapped codes of grdp-pop-quarcs-zenodo (the panel was merged on
+#: them): the ``gdp`` of id 3313 equals the zenodo row "Karangasem" (RGDP 2017 10,008 = GRDP per
+#: capita 24,238 x 412,800 persons) and its 2019 unemployment (0.62 %) is Karangasem's (BPS Bali,
+#: Aug 2019: 0.60 %), so whole rows are swapped back. Labels (``kabkot``) are right, values are not.
+ROW_SWAPS = {"3313": "5107", "5107": "3313", "1808": "1812", "1812": "1808"}
+
 #: Decimals kept for the float32 values of okun.dta (float32 carries ~7 significant digits).
 UNEMPLOYMENT_DECIMALS = 4
 
@@ -37,6 +43,7 @@ def read_okun(raw: Path) -> pd.DataFrame:
     path = require_file(raw, SOURCE_ID, "okun.dta")
     df = pd.read_stata(path, convert_categoricals=False)
     code = df["id"].astype(int).map(lambda c: f"{c:04d}")
+    code = code.map(lambda c: ROW_SWAPS.get(c, c))
     year = df["year"].astype(int)
     gdp = pd.DataFrame({"region_code": code, "year": year, "indicator": "grdp_real",
                         "value": df["gdp"].astype(float), "source_id": SOURCE_ID, "flag": ""})
