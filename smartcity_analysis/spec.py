@@ -1,0 +1,1153 @@
+"""Criteria specs: the declarative description of an index, its eligibility rules and its cohorts.
+
+A spec is a YAML file (or a dict of the same shape) validated on load into frozen dataclasses. Every
+problem is collected and reported at once in one :class:`~smartcity_analysis.errors.SpecError`, each with
+its YAML path (``pillars[2].indicators.ipm``) and a hint on how to fix it.
+
+Layout of a spec (every block except ``id``, ``indicators`` and ``pillars`` is optional)::
+
+    id: kominfo_prescreen            # short identifier, [a-z0-9_]
+    title: ...
+    version: "1.0"
+    description: ...
+    cohorts:                         # run in sequence; earlier selections leave the pool
+      - {year: 2017, size: 25, data_year: 2016}
+    pool:
+      previous_cohorts: actual       # actual | model | none
+      leave_statuses: [selected, added_late, not_awarded, deferred]
+      exclude_regions: []            # 4-char BPS codes
+      exclude_types: []              # kota | kabupaten
+    eligibility:
+      - {id: ipm_floor, kind: threshold, indicator: ipm, op: ">=", value: 60, reason: IPM_LOW}
+      - {id: complete, kind: completeness, min_share: 0.75, reason: DATA_INCOMPLETE}
+      - {id: kota_only, kind: region_type, allowed: [kota], reason: NOT_KOTA}
+    indicators:
+      - code: ipm
+        direction: 1                 # 1 higher is better, -1 lower is better
+        transform: null              # null | log | log1p
+        availability: measured       # measured | unavailable | user_supplied
+        proxy_for: null              # the criterion this indicator stands in for, if a proxy
+        note: ...
+        normalisation: null          # per-indicator override: {method: goalposts, lower: 40, upper: 90}
+        derive: null                 # {numerator: a, denominator: b, scale: 1}
+        user_supplied: null          # {format: "...", path: null}
+        plausible_change: null       # {lower: -2, upper: 5} in own units, or {relative: 0.1}
+    pillars:                         # hierarchy indicator -> pillar -> index
+      - id: human
+        weight: 1
+        aggregation: null            # per-pillar override of methods.aggregation.pillars
+        indicators: {ipm: 1}         # indicator code -> weight within the pillar
+    methods:
+      imputation: none               # or {method: group_median, group: province}
+      outliers: none
+      normalisation: {method: minmax, lower: 0, upper: 100}
+      weighting: explicit            # or {indicators: explicit, pillars: equal}
+      aggregation: {pillars: arithmetic, index: arithmetic}
+      min_coverage: 0.5              # or {pillars: 0.5, index: 0.5}
+    quotas:
+      max_per_province: null
+      min_share_outside_java: null
+      type_mix: {kota: {min_share: 0.2, max_share: 0.8}}
+    tie_breaking: [{key: ipm, order: desc}]     # region_code ascending is always the last key
+    uncertainty: ...                 # see :class:`UncertaintySpec`
+
+Unavailable indicators (and user-supplied ones whose file is not given) stay in the spec so reports can
+list them, but are excluded from computation; weights are renormalised over what remains and the fact is
+recorded in :class:`~smartcity_analysis.pipeline.IndexResult`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import inspect
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from smartcity_analysis.errors import SpecError
+
+#: Indicator codes of the curated data (``data/indicators.yml``), used when the registry is not loadable.
+KNOWN_INDICATORS = (
+    "population",
+    "population_density",
+    "grdp_real",
+    "grdp_per_capita",
+    "grdp_growth",
+    "ipm",
+    "expenditure_per_capita",
+    "mean_years_schooling",
+    "life_expectancy",
+    "poverty_rate",
+    "poverty_line",
+    "unemployment_rate",
+    "no_electricity_pct",
+    "no_clean_water_pct",
+    "stunting_pct",
+    "food_security_index",
+    "night_light_mean",
+    "government_consumption",
+    "own_source_revenue",
+    "dau",
+    "dak",
+    "total_revenue",
+)
+
+AVAILABILITIES = ("measured", "unavailable", "user_supplied")
+TRANSFORMS = (None, "log", "log1p")
+OPERATORS = (">=", ">", "<=", "<", "==", "!=")
+RULE_KINDS = ("threshold", "completeness", "region_type")
+REGION_TYPES = ("kota", "kabupaten")
+PREVIOUS_MODES = ("actual", "model", "none")
+COHORT_STATUSES = ("selected", "added_late", "not_awarded", "cancelled", "deferred")
+DEFAULT_LEAVE_STATUSES = ("selected", "added_late", "not_awarded", "deferred")
+LEVELS = ("pillars", "index")
+
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_CODE_RE = re.compile(r"^\d{4}$")
+
+
+# --------------------------------------------------------------------------------------------------
+# frozen dataclasses
+# --------------------------------------------------------------------------------------------------
+
+
+def _freeze(value: Any) -> Any:
+    """Turn dicts/lists into sorted tuples so a value is hashable and order-stable."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, tuple) and value and all(
+        isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value
+    ):
+        return {k: _thaw(v) for k, v in value}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class MethodChoice:
+    """A method name from one registry plus its keyword parameters (frozen as sorted pairs)."""
+
+    name: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The parameters as a plain dict, ready for ``registry[name](..., **kwargs)``."""
+        return {k: _thaw(v) for k, v in self.params}
+
+    @classmethod
+    def make(cls, name: str, **params: Any) -> MethodChoice:
+        """Build a choice from keyword parameters: ``MethodChoice.make("minmax", lower=1)``."""
+        return cls(name, _freeze(params))
+
+
+@dataclass(frozen=True)
+class CohortSpec:
+    """One cohort: selection ``year``, number of regions ``size``, indicators of ``data_year``."""
+
+    year: int
+    size: int
+    data_year: int
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """Who can be selected.
+
+    ``previous_cohorts``: ``"actual"`` removes the regions actually selected in earlier cohorts (statuses
+    in ``leave_statuses``, from ``data/programme/cohorts.csv``); ``"model"`` removes the model's own
+    earlier picks; ``"none"`` removes nobody.
+    """
+
+    previous_cohorts: str = "actual"
+    leave_statuses: tuple[str, ...] = DEFAULT_LEAVE_STATUSES
+    exclude_regions: tuple[str, ...] = ()
+    exclude_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EligibilityRule:
+    """One eligibility rule; a region failing it gets ``reason`` in its ``fail_reasons``.
+
+    Kinds: ``threshold`` (``indicator op value``; a missing value fails unless ``if_missing="pass"``,
+    with reason ``<reason>:missing``), ``completeness`` (share of the computed indicators observed, before
+    imputation, at least ``min_share``), ``region_type`` (type in ``allowed``).
+    """
+
+    id: str
+    kind: str
+    reason: str
+    indicator: str | None = None
+    op: str | None = None
+    value: float | None = None
+    if_missing: str = "fail"
+    min_share: float | None = None
+    allowed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlausibleChange:
+    """Bounds on how much an indicator can plausibly change (for counterfactuals, issue 5).
+
+    Either absolute ``lower``/``upper`` changes in the indicator's own units (``lower <= 0 <= upper``), or
+    ``relative`` (a fraction of the current value, both ways).
+    """
+
+    lower: float | None = None
+    upper: float | None = None
+    relative: float | None = None
+
+    def bounds(self, value: float) -> tuple[float, float]:
+        """Admissible change ``(min_delta, max_delta)`` for a region whose current value is ``value``."""
+        if self.relative is not None:
+            d = abs(value) * self.relative
+            return (-d, d)
+        lo = -math.inf if self.lower is None else self.lower
+        hi = math.inf if self.upper is None else self.upper
+        return (lo, hi)
+
+
+@dataclass(frozen=True)
+class DeriveSpec:
+    """A derived indicator ``scale * numerator / denominator`` computed from two data columns."""
+
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class UserSuppliedSpec:
+    """Expected file for a user-supplied indicator: a description of its ``format`` and an optional
+    ``path`` (CSV with columns ``region_code`` (4-char BPS code) and ``value``)."""
+
+    format: str = "CSV with columns region_code (4-character BPS code) and value (float); one row per region"
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """One indicator of the spec (see the module docstring for each field)."""
+
+    code: str
+    direction: int = 1
+    name: str | None = None
+    transform: str | None = None
+    availability: str = "measured"
+    proxy_for: str | None = None
+    note: str | None = None
+    normalisation: MethodChoice | None = None
+    derive: DeriveSpec | None = None
+    user_supplied: UserSuppliedSpec | None = None
+    plausible_change: PlausibleChange | None = None
+
+    @property
+    def is_proxy(self) -> bool:
+        return self.proxy_for is not None
+
+
+@dataclass(frozen=True)
+class PillarSpec:
+    """One pillar (criterion): its weight in the index, its indicators with their weights within it
+    (``None`` when the weighting method derives them), and an optional aggregation override."""
+
+    id: str
+    name: str | None = None
+    weight: float | None = None
+    indicators: tuple[tuple[str, float | None], ...] = ()
+    aggregation: MethodChoice | None = None
+    note: str | None = None
+
+    @property
+    def indicator_codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.indicators)
+
+    @property
+    def indicator_weights(self) -> dict[str, float | None]:
+        return dict(self.indicators)
+
+
+@dataclass(frozen=True)
+class MethodsSpec:
+    """The method of each step; ``aggregation_*`` and ``weighting_*`` are per level, ``min_coverage_*``
+    is the minimum share of a group's components that must be present for a score to be computed."""
+
+    imputation: MethodChoice = MethodChoice("none")
+    outliers: MethodChoice = MethodChoice("none")
+    normalisation: MethodChoice = MethodChoice("minmax", (("lower", 0.0), ("upper", 100.0)))
+    weighting_indicators: MethodChoice = MethodChoice("explicit")
+    weighting_pillars: MethodChoice = MethodChoice("explicit")
+    aggregation_pillars: MethodChoice = MethodChoice("arithmetic")
+    aggregation_index: MethodChoice = MethodChoice("arithmetic")
+    min_coverage_pillars: float = 0.5
+    min_coverage_index: float = 0.5
+
+
+@dataclass(frozen=True)
+class TypeMix:
+    """Share of a region type among the selected: ``min_share <= n_type / size <= max_share``."""
+
+    type: str
+    min_share: float | None = None
+    max_share: float | None = None
+
+
+@dataclass(frozen=True)
+class QuotaSpec:
+    """Quotas on a cohort's selection."""
+
+    max_per_province: int | None = None
+    min_share_outside_java: float | None = None
+    type_mix: tuple[TypeMix, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.max_per_province is not None or self.min_share_outside_java is not None or self.type_mix
+        )
+
+
+@dataclass(frozen=True)
+class TieBreakKey:
+    """One tie-breaking key: an indicator code (raw value), a pillar id, ``score`` or ``region_code``."""
+
+    key: str
+    order: str = "desc"
+
+
+@dataclass(frozen=True)
+class WeightUncertainty:
+    """Weight perturbation: ``kind="dirichlet"`` with ``concentration`` (weights ~ Dirichlet(c * w)), or
+    ``kind="bounds"`` with ``relative`` (each weight uniform in ``w * (1 +- relative)``, renormalised)."""
+
+    kind: str
+    concentration: float | None = None
+    relative: float | None = None
+    level: str = "both"  # indicators | pillars | both
+
+
+@dataclass(frozen=True)
+class UncertaintySpec:
+    """Sources of uncertainty for the robustness analysis (issue 4); the engine only parses them.
+
+    ``normalisations``/``imputations``: alternative method choices (the nominal one is included by the
+    consumer); ``aggregations_pillars``/``aggregations_index``: alternatives per level; ``thresholds``:
+    ``(rule_id, low, high)`` ranges for threshold rules; ``noise_relative``: relative noise on indicator
+    values; ``leave_one_out``: drop one indicator at a time.
+    """
+
+    weights: WeightUncertainty | None = None
+    normalisations: tuple[MethodChoice, ...] = ()
+    aggregations_pillars: tuple[MethodChoice, ...] = ()
+    aggregations_index: tuple[MethodChoice, ...] = ()
+    imputations: tuple[MethodChoice, ...] = ()
+    thresholds: tuple[tuple[str, float, float], ...] = ()
+    noise_relative: float | None = None
+    leave_one_out: bool = False
+    draws: int | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated criteria spec. Build it with :func:`load_spec`; derive variants with
+    ``dataclasses.replace`` (never mutate)."""
+
+    id: str
+    title: str
+    version: str
+    description: str
+    cohorts: tuple[CohortSpec, ...]
+    pool: PoolSpec
+    eligibility: tuple[EligibilityRule, ...]
+    indicators: tuple[IndicatorSpec, ...]
+    pillars: tuple[PillarSpec, ...]
+    methods: MethodsSpec
+    quotas: QuotaSpec = QuotaSpec()
+    tie_breaking: tuple[TieBreakKey, ...] = ()
+    uncertainty: UncertaintySpec | None = None
+    source: str | None = field(default=None, compare=False)
+
+    # --- convenience -------------------------------------------------------------------------------
+
+    @cached_property
+    def spec_hash(self) -> str:
+        """Stable SHA-256 (first 16 hex digits) of the canonical content (the source path excluded)."""
+        content = asdict(self)
+        content.pop("source", None)
+        text = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    def indicator(self, code: str) -> IndicatorSpec:
+        """The indicator spec of ``code`` (``KeyError`` when absent)."""
+        for ind in self.indicators:
+            if ind.code == code:
+                return ind
+        raise KeyError(code)
+
+    @property
+    def indicator_codes(self) -> tuple[str, ...]:
+        return tuple(ind.code for ind in self.indicators)
+
+    @property
+    def pillar_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.pillars)
+
+    @property
+    def unavailable_indicators(self) -> tuple[str, ...]:
+        """Indicators declared unavailable, or user-supplied without a file."""
+        return tuple(
+            ind.code
+            for ind in self.indicators
+            if ind.availability == "unavailable"
+            or (ind.availability == "user_supplied" and (ind.user_supplied is None or not ind.user_supplied.path))
+        )
+
+    @property
+    def proxies(self) -> tuple[IndicatorSpec, ...]:
+        return tuple(ind for ind in self.indicators if ind.is_proxy)
+
+    def cohort(self, year: int) -> CohortSpec:
+        """The cohort of ``year``; raises :class:`SpecError` naming the declared years when absent."""
+        for c in self.cohorts:
+            if c.year == int(year):
+                return c
+        years = ", ".join(str(c.year) for c in self.cohorts) or "none"
+        raise SpecError(
+            [("cohorts", f"no cohort {year} in spec '{self.id}'; declared cohorts: {years}. "
+                         "Pass one of them or add the cohort to the spec.")],
+            self.source,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical content as plain Python (for JSON provenance)."""
+        content = asdict(self)
+        content.pop("source", None)
+        return content
+
+
+# --------------------------------------------------------------------------------------------------
+# validation
+# --------------------------------------------------------------------------------------------------
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, path: str, msg: str) -> None:
+        if (path, msg) not in self.items:
+            self.items.append((path, msg))
+
+
+def _suggest(name: str, choices: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
+    if close:
+        return f" Did you mean '{close[0]}'?"
+    shown = ", ".join(sorted(str(c) for c in choices))
+    return f" Expected one of: {shown}."
+
+
+def _known_indicator_codes() -> set[str]:
+    codes = set(KNOWN_INDICATORS)
+    try:
+        from smartcity_analysis import loaders  # noqa: PLC0415 - optional: data may not be built yet
+
+        codes |= set(loaders.load_indicator_registry())
+    except Exception:  # the registry is optional at validation time; the constant is the fallback
+        pass
+    return codes
+
+
+def _registries() -> dict[str, dict[str, Any]]:
+    from smartcity_analysis.aggregation import AGGREGATORS
+    from smartcity_analysis.imputation import IMPUTERS
+    from smartcity_analysis.normalisation import NORMALISERS
+    from smartcity_analysis.outliers import OUTLIER_TREATMENTS
+    from smartcity_analysis.weighting import WEIGHTERS
+
+    return {
+        "imputation": IMPUTERS,
+        "outliers": OUTLIER_TREATMENTS,
+        "normalisation": NORMALISERS,
+        "weighting": WEIGHTERS,
+        "aggregation": AGGREGATORS,
+    }
+
+
+def _accepted_params(func: Any) -> set[str] | None:
+    """Keyword parameters a registered method accepts (None when it takes ``**kwargs``)."""
+    sig = inspect.signature(func)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values()):
+        return None
+    reserved = {"regions", "min_coverage"}  # supplied by the pipeline, never by the spec
+    return {name for name, p in sig.parameters.items()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in reserved}
+
+
+def _method(raw: Any, path: str, family: str, problems: _Problems) -> MethodChoice | None:
+    registry = _registries()[family]
+    if isinstance(raw, str):
+        name, params = raw, {}
+    elif isinstance(raw, Mapping):
+        if "method" not in raw:
+            problems.add(path, f"a {family} method needs a 'method' key. Got keys {sorted(raw)}. "
+                               f"Write e.g. {{method: {next(iter(registry))}}}.")
+            return None
+        name = raw["method"]
+        params = {k: v for k, v in raw.items() if k != "method"}
+    else:
+        problems.add(path, f"expected a {family} method name or a mapping with 'method'. "
+                           f"Got {type(raw).__name__} {raw!r}.")
+        return None
+    if name not in registry:
+        problems.add(path, f"unknown {family} method '{name}'." + _suggest(name, list(registry)))
+        return None
+    accepted = _accepted_params(registry[name])
+    if accepted is not None:
+        for key in params:
+            if key not in accepted:
+                hint = ", ".join(sorted(accepted)) or "none"
+                problems.add(f"{path}.{key}", f"unknown parameter '{key}' of {family} method '{name}'. "
+                                              f"Accepted parameters: {hint}.")
+    return MethodChoice(str(name), _freeze(params))
+
+
+def _number(raw: Any, path: str, problems: _Problems, *, positive: bool = False,
+            nonneg: bool = False, unit: bool = False, integer: bool = False) -> float | None:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        problems.add(path, f"expected a number. Got {type(raw).__name__} {raw!r}.")
+        return None
+    x = float(raw)
+    if math.isnan(x) or math.isinf(x):
+        problems.add(path, f"expected a finite number. Got {raw!r}.")
+        return None
+    if integer and x != int(x):
+        problems.add(path, f"expected a whole number. Got {raw!r}.")
+        return None
+    if positive and x <= 0:
+        problems.add(path, f"must be positive. Got {raw!r}; use a number > 0.")
+        return None
+    if nonneg and x < 0:
+        problems.add(path, f"must not be negative. Got {raw!r}; use a number >= 0.")
+        return None
+    if unit and not 0 <= x <= 1:
+        problems.add(path, f"must be a share between 0 and 1. Got {raw!r}.")
+        return None
+    return x
+
+
+def _check_keys(raw: Mapping, allowed: tuple[str, ...], path: str, problems: _Problems) -> None:
+    for key in raw:
+        if key not in allowed:
+            problems.add(f"{path}.{key}" if path else str(key),
+                         f"unknown key '{key}'." + _suggest(str(key), allowed))
+
+
+def _str_list(raw: Any, path: str, problems: _Problems) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw,)
+    if not isinstance(raw, list | tuple):
+        problems.add(path, f"expected a list. Got {type(raw).__name__} {raw!r}.")
+        return ()
+    return tuple(str(x) for x in raw)
+
+
+_TOP_KEYS = ("id", "title", "version", "description", "cohorts", "pool", "eligibility", "indicators",
+             "pillars", "methods", "quotas", "tie_breaking", "uncertainty")
+_IND_KEYS = ("code", "name", "direction", "transform", "availability", "proxy_for", "note",
+             "normalisation", "derive", "user_supplied", "plausible_change")
+
+
+def _parse_cohorts(raw: Any, problems: _Problems) -> tuple[CohortSpec, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.add("cohorts", f"expected a list of {{year, size, data_year}}. Got {type(raw).__name__}.")
+        return ()
+    out, seen = [], set()
+    for i, c in enumerate(raw):
+        path = f"cohorts[{i}]"
+        if not isinstance(c, Mapping):
+            problems.add(path, "expected a mapping {year, size, data_year}.")
+            continue
+        _check_keys(c, ("year", "size", "data_year"), path, problems)
+        ok = True
+        vals = {}
+        for key in ("year", "size", "data_year"):
+            if key not in c:
+                problems.add(f"{path}.{key}", f"missing '{key}'. Add e.g. "
+                             "{year: 2018, size: 50, data_year: 2017}.")
+                ok = False
+                continue
+            v = _number(c[key], f"{path}.{key}", problems, positive=True, integer=True)
+            ok = ok and v is not None
+            vals[key] = v
+        if not ok:
+            continue
+        if vals["data_year"] > vals["year"]:
+            problems.add(f"{path}.data_year", f"data_year {int(vals['data_year'])} is after the cohort year "
+                         f"{int(vals['year'])}; a pre-screen can only use earlier data.")
+        if vals["year"] in seen:
+            problems.add(f"{path}.year", f"cohort year {int(vals['year'])} is declared twice.")
+        seen.add(vals["year"])
+        out.append(CohortSpec(int(vals["year"]), int(vals["size"]), int(vals["data_year"])))
+    years = [c.year for c in out]
+    if years != sorted(years):
+        problems.add("cohorts", f"cohorts must be listed in year order (they run in sequence). Got {years}.")
+    return tuple(out)
+
+
+def _parse_pool(raw: Any, problems: _Problems) -> PoolSpec:
+    if raw is None:
+        return PoolSpec()
+    if not isinstance(raw, Mapping):
+        problems.add("pool", f"expected a mapping. Got {type(raw).__name__}.")
+        return PoolSpec()
+    _check_keys(raw, ("previous_cohorts", "leave_statuses", "exclude_regions", "exclude_types"),
+                "pool", problems)
+    prev = raw.get("previous_cohorts", "actual")
+    if prev not in PREVIOUS_MODES:
+        problems.add("pool.previous_cohorts", f"got {prev!r}." + _suggest(str(prev), PREVIOUS_MODES))
+        prev = "actual"
+    statuses = _str_list(raw.get("leave_statuses", list(DEFAULT_LEAVE_STATUSES)), "pool.leave_statuses",
+                         problems)
+    for j, s in enumerate(statuses):
+        if s not in COHORT_STATUSES:
+            problems.add(f"pool.leave_statuses[{j}]", f"unknown cohort status '{s}'."
+                         + _suggest(s, COHORT_STATUSES))
+    regions = _str_list(raw.get("exclude_regions"), "pool.exclude_regions", problems)
+    for j, r in enumerate(regions):
+        if not _CODE_RE.match(r):
+            problems.add(f"pool.exclude_regions[{j}]", f"region codes are 4-digit BPS codes as strings "
+                         f"(e.g. '6372'). Got {r!r}; quote it in YAML.")
+    types = _str_list(raw.get("exclude_types"), "pool.exclude_types", problems)
+    for j, t in enumerate(types):
+        if t not in REGION_TYPES:
+            problems.add(f"pool.exclude_types[{j}]", f"unknown region type '{t}'." + _suggest(t, REGION_TYPES))
+    return PoolSpec(str(prev), statuses, tuple(sorted(regions)), types)
+
+
+def _parse_rules(raw: Any, indicator_codes: set[str], problems: _Problems) -> tuple[EligibilityRule, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.add("eligibility", f"expected a list of rules. Got {type(raw).__name__}.")
+        return ()
+    out, seen = [], set()
+    for i, r in enumerate(raw):
+        path = f"eligibility[{i}]"
+        if not isinstance(r, Mapping):
+            problems.add(path, "expected a mapping with id, kind, reason.")
+            continue
+        _check_keys(r, ("id", "kind", "reason", "indicator", "op", "value", "if_missing", "min_share",
+                        "allowed", "note"), path, problems)
+        rid = str(r.get("id", f"rule{i}"))
+        if rid in seen:
+            problems.add(f"{path}.id", f"rule id '{rid}' is used twice; rule ids must be unique.")
+        seen.add(rid)
+        kind = r.get("kind")
+        if kind not in RULE_KINDS:
+            problems.add(f"{path}.kind", f"got {kind!r}." + _suggest(str(kind), RULE_KINDS))
+            continue
+        reason = r.get("reason")
+        if not isinstance(reason, str) or not reason:
+            problems.add(f"{path}.reason", "every rule needs a non-empty reason code (e.g. IPM_BELOW_60).")
+            reason = rid
+        if kind == "threshold":
+            ind = r.get("indicator")
+            if ind not in indicator_codes:
+                problems.add(f"{path}.indicator", f"unknown indicator {ind!r}; a threshold rule must use an "
+                             "indicator declared under 'indicators'." + _suggest(str(ind), sorted(indicator_codes)))
+            op = r.get("op")
+            if op not in OPERATORS:
+                problems.add(f"{path}.op", f"got {op!r}." + _suggest(str(op), OPERATORS))
+            value = _number(r.get("value"), f"{path}.value", problems)
+            miss = r.get("if_missing", "fail")
+            if miss not in ("fail", "pass"):
+                problems.add(f"{path}.if_missing", f"got {miss!r}; expected 'fail' or 'pass'.")
+            out.append(EligibilityRule(rid, kind, reason, indicator=str(ind), op=op, value=value,
+                                       if_missing=str(miss)))
+        elif kind == "completeness":
+            share = _number(r.get("min_share"), f"{path}.min_share", problems, unit=True)
+            out.append(EligibilityRule(rid, kind, reason, min_share=share))
+        else:
+            allowed = _str_list(r.get("allowed"), f"{path}.allowed", problems)
+            if not allowed:
+                problems.add(f"{path}.allowed", "list the allowed region types, e.g. [kota].")
+            for j, t in enumerate(allowed):
+                if t not in REGION_TYPES:
+                    problems.add(f"{path}.allowed[{j}]", f"unknown region type '{t}'."
+                                 + _suggest(t, REGION_TYPES))
+            out.append(EligibilityRule(rid, kind, reason, allowed=allowed))
+    return tuple(out)
+
+
+def _parse_indicators(raw: Any, known: set[str], problems: _Problems) -> tuple[IndicatorSpec, ...]:
+    if not isinstance(raw, list) or not raw:
+        problems.add("indicators", "expected a non-empty list of indicators ({code, direction, ...}).")
+        return ()
+    out, seen = [], set()
+    for i, r in enumerate(raw):
+        path = f"indicators[{i}]"
+        if not isinstance(r, Mapping):
+            problems.add(path, "expected a mapping with at least 'code'.")
+            continue
+        _check_keys(r, _IND_KEYS, path, problems)
+        code = r.get("code")
+        if not isinstance(code, str) or not _ID_RE.match(code):
+            problems.add(f"{path}.code", f"indicator codes are lower_snake_case strings. Got {code!r}.")
+            continue
+        if code in seen:
+            problems.add(f"{path}.code", f"indicator '{code}' is declared twice.")
+        seen.add(code)
+        availability = r.get("availability", "measured")
+        if availability not in AVAILABILITIES:
+            problems.add(f"{path}.availability", f"got {availability!r}." + _suggest(str(availability),
+                                                                                     AVAILABILITIES))
+            availability = "measured"
+        direction = r.get("direction", 1)
+        if direction not in (1, -1):
+            problems.add(f"{path}.direction", f"direction must be 1 (higher is better) or -1 (lower is "
+                         f"better). Got {direction!r}.")
+            direction = 1
+        transform = r.get("transform")
+        if transform not in TRANSFORMS:
+            problems.add(f"{path}.transform", f"got {transform!r}; expected null, 'log' or 'log1p'.")
+            transform = None
+        derive = None
+        if r.get("derive") is not None:
+            d = r["derive"]
+            if not isinstance(d, Mapping) or "numerator" not in d or "denominator" not in d:
+                problems.add(f"{path}.derive", "expected {numerator: CODE, denominator: CODE, scale: 1}.")
+            else:
+                _check_keys(d, ("numerator", "denominator", "scale"), f"{path}.derive", problems)
+                for part in ("numerator", "denominator"):
+                    if d[part] not in known:
+                        problems.add(f"{path}.derive.{part}", f"unknown data indicator {d[part]!r}."
+                                     + _suggest(str(d[part]), sorted(known)))
+                scale = _number(d.get("scale", 1.0), f"{path}.derive.scale", problems, positive=True)
+                derive = DeriveSpec(str(d["numerator"]), str(d["denominator"]), scale or 1.0)
+        if availability == "measured" and derive is None and code not in known:
+            problems.add(f"{path}.code", f"unknown indicator '{code}': it is not in the curated data."
+                         + _suggest(code, sorted(known))
+                         + " Declare it 'availability: unavailable' or 'user_supplied', or add 'derive'.")
+        user = None
+        if availability == "user_supplied":
+            u = r.get("user_supplied") or {}
+            if not isinstance(u, Mapping):
+                problems.add(f"{path}.user_supplied", "expected {format: TEXT, path: FILE or null}.")
+                u = {}
+            _check_keys(u, ("format", "path"), f"{path}.user_supplied", problems)
+            user = UserSuppliedSpec(**{k: (str(v) if v is not None else None) for k, v in u.items()
+                                       if k in ("format", "path")})
+        elif r.get("user_supplied") is not None:
+            problems.add(f"{path}.user_supplied", "only indicators with 'availability: user_supplied' take a "
+                         "user_supplied block; remove it or change the availability.")
+        norm = None
+        if r.get("normalisation") is not None:
+            norm = _method(r["normalisation"], f"{path}.normalisation", "normalisation", problems)
+        plaus = None
+        if r.get("plausible_change") is not None:
+            p = r["plausible_change"]
+            if not isinstance(p, Mapping):
+                problems.add(f"{path}.plausible_change", "expected {lower: X, upper: Y} or {relative: R}.")
+            else:
+                _check_keys(p, ("lower", "upper", "relative"), f"{path}.plausible_change", problems)
+                if "relative" in p and ("lower" in p or "upper" in p):
+                    problems.add(f"{path}.plausible_change", "give either relative or lower/upper, not both.")
+                rel = lo = hi = None
+                if "relative" in p:
+                    rel = _number(p["relative"], f"{path}.plausible_change.relative", problems, nonneg=True)
+                if "lower" in p:
+                    lo = _number(p["lower"], f"{path}.plausible_change.lower", problems)
+                    if lo is not None and lo > 0:
+                        problems.add(f"{path}.plausible_change.lower", f"lower is a change and must be <= 0. "
+                                     f"Got {lo}.")
+                if "upper" in p:
+                    hi = _number(p["upper"], f"{path}.plausible_change.upper", problems)
+                    if hi is not None and hi < 0:
+                        problems.add(f"{path}.plausible_change.upper", f"upper is a change and must be >= 0. "
+                                     f"Got {hi}.")
+                plaus = PlausibleChange(lo, hi, rel)
+        out.append(IndicatorSpec(
+            code=code, direction=int(direction), name=r.get("name"), transform=transform,
+            availability=str(availability), proxy_for=r.get("proxy_for"), note=r.get("note"),
+            normalisation=norm, derive=derive, user_supplied=user, plausible_change=plaus,
+        ))
+    return tuple(out)
+
+
+def _parse_methods(raw: Any, problems: _Problems) -> MethodsSpec:
+    if raw is None:
+        return MethodsSpec()
+    if not isinstance(raw, Mapping):
+        problems.add("methods", f"expected a mapping. Got {type(raw).__name__}.")
+        return MethodsSpec()
+    _check_keys(raw, ("imputation", "outliers", "normalisation", "weighting", "aggregation", "min_coverage"),
+                "methods", problems)
+    d = MethodsSpec()
+    kw: dict[str, Any] = {}
+    for key, family in (("imputation", "imputation"), ("outliers", "outliers"),
+                        ("normalisation", "normalisation")):
+        if key in raw:
+            m = _method(raw[key], f"methods.{key}", family, problems)
+            if m is not None:
+                kw[key] = m
+    for key, levels in (("weighting", ("indicators", "pillars")), ("aggregation", LEVELS)):
+        if key not in raw:
+            continue
+        val = raw[key]
+        if isinstance(val, Mapping) and "method" not in val:
+            _check_keys(val, levels, f"methods.{key}", problems)
+            items = {lvl: (val[lvl], f"methods.{key}.{lvl}") for lvl in levels if lvl in val}
+        else:
+            items = {lvl: (val, f"methods.{key}") for lvl in levels}
+        for lvl, (v, path) in items.items():
+            m = _method(v, path, key, problems)
+            if m is not None:
+                kw[f"{key}_{lvl}"] = m
+    if "min_coverage" in raw:
+        mc = raw["min_coverage"]
+        if isinstance(mc, Mapping):
+            _check_keys(mc, LEVELS, "methods.min_coverage", problems)
+            for lvl in LEVELS:
+                if lvl in mc:
+                    v = _number(mc[lvl], f"methods.min_coverage.{lvl}", problems, unit=True)
+                    if v is not None:
+                        kw[f"min_coverage_{lvl}"] = v
+        else:
+            v = _number(mc, "methods.min_coverage", problems, unit=True)
+            if v is not None:
+                kw["min_coverage_pillars"] = kw["min_coverage_index"] = v
+    from dataclasses import replace
+
+    return replace(d, **kw)
+
+
+def _parse_pillars(raw: Any, indicators: tuple[IndicatorSpec, ...], methods: MethodsSpec,
+                   problems: _Problems) -> tuple[PillarSpec, ...]:
+    if not isinstance(raw, list) or not raw:
+        problems.add("pillars", "expected a non-empty list of pillars ({id, weight, indicators}).")
+        return ()
+    codes = {ind.code for ind in indicators}
+    used: dict[str, str] = {}
+    need_ind_w = methods.weighting_indicators.name == "explicit"
+    need_pil_w = methods.weighting_pillars.name == "explicit"
+    out, seen = [], set()
+    for i, p in enumerate(raw):
+        path = f"pillars[{i}]"
+        if not isinstance(p, Mapping):
+            problems.add(path, "expected a mapping {id, weight, indicators}.")
+            continue
+        _check_keys(p, ("id", "name", "weight", "indicators", "aggregation", "note"), path, problems)
+        pid = p.get("id")
+        if not isinstance(pid, str) or not _ID_RE.match(pid):
+            problems.add(f"{path}.id", f"pillar ids are lower_snake_case strings. Got {pid!r}.")
+            continue
+        if pid in seen:
+            problems.add(f"{path}.id", f"pillar '{pid}' is declared twice.")
+        seen.add(pid)
+        weight = None
+        if p.get("weight") is not None:
+            weight = _number(p["weight"], f"{path}.weight", problems, nonneg=True)
+        elif need_pil_w:
+            problems.add(f"{path}.weight", f"missing weight of pillar '{pid}' while methods.weighting.pillars "
+                         "is 'explicit'. Add 'weight: 1' (or use weighting 'equal').")
+        inds = p.get("indicators")
+        pairs: list[tuple[str, float | None]] = []
+        if isinstance(inds, list):
+            inds = {str(k): None for k in inds}
+        if not isinstance(inds, Mapping) or not inds:
+            problems.add(f"{path}.indicators", "expected a mapping indicator_code -> weight (or a list of "
+                         "codes when weights are derived).")
+            inds = {}
+        for code, w in inds.items():
+            ipath = f"{path}.indicators.{code}"
+            if code not in codes:
+                problems.add(ipath, f"unknown indicator '{code}'; declare it under 'indicators' first."
+                             + _suggest(str(code), sorted(codes)))
+                continue
+            if code in used:
+                problems.add(ipath, f"indicator '{code}' is already in pillar '{used[code]}'; an indicator "
+                             "belongs to one pillar.")
+            used[str(code)] = pid
+            wv = None
+            if w is None:
+                if need_ind_w:
+                    problems.add(ipath, f"missing weight of indicator '{code}' while "
+                                 "methods.weighting.indicators is 'explicit'. Give a number (e.g. 1).")
+            else:
+                wv = _number(w, ipath, problems, nonneg=True)
+            pairs.append((str(code), wv))
+        if need_ind_w and pairs and all(w is not None for _, w in pairs) and sum(w for _, w in pairs) <= 0:
+            problems.add(f"{path}.indicators", f"the weights of pillar '{pid}' must sum to a positive number. "
+                         "Got 0 instead.")
+        agg = None
+        if p.get("aggregation") is not None:
+            agg = _method(p["aggregation"], f"{path}.aggregation", "aggregation", problems)
+        out.append(PillarSpec(pid, p.get("name"), weight, tuple(pairs), agg, p.get("note")))
+    if need_pil_w and out and all(p.weight is not None for p in out) and sum(p.weight for p in out) <= 0:
+        problems.add("pillars", "the pillar weights must sum to a positive number. Got 0 instead.")
+    for ind in indicators:
+        if ind.code not in used:
+            problems.add("indicators", f"indicator '{ind.code}' is declared but in no pillar; add it to a "
+                         "pillar's indicators (weight 0 is fine to carry it) or remove it.")
+    return tuple(out)
+
+
+def _parse_quotas(raw: Any, problems: _Problems) -> QuotaSpec:
+    if raw is None:
+        return QuotaSpec()
+    if not isinstance(raw, Mapping):
+        problems.add("quotas", f"expected a mapping. Got {type(raw).__name__}.")
+        return QuotaSpec()
+    _check_keys(raw, ("max_per_province", "min_share_outside_java", "type_mix"), "quotas", problems)
+    mpp = None
+    if raw.get("max_per_province") is not None:
+        v = _number(raw["max_per_province"], "quotas.max_per_province", problems, positive=True, integer=True)
+        mpp = int(v) if v is not None else None
+    share = None
+    if raw.get("min_share_outside_java") is not None:
+        share = _number(raw["min_share_outside_java"], "quotas.min_share_outside_java", problems, unit=True)
+    mix = []
+    tm = raw.get("type_mix") or {}
+    if not isinstance(tm, Mapping):
+        problems.add("quotas.type_mix", "expected {kota: {min_share: X, max_share: Y}}.")
+        tm = {}
+    for t, b in tm.items():
+        path = f"quotas.type_mix.{t}"
+        if t not in REGION_TYPES:
+            problems.add(path, f"unknown region type '{t}'." + _suggest(str(t), REGION_TYPES))
+            continue
+        if not isinstance(b, Mapping):
+            problems.add(path, "expected {min_share: X, max_share: Y}.")
+            continue
+        _check_keys(b, ("min_share", "max_share"), path, problems)
+        lo = _number(b["min_share"], f"{path}.min_share", problems, unit=True) if "min_share" in b else None
+        hi = _number(b["max_share"], f"{path}.max_share", problems, unit=True) if "max_share" in b else None
+        if lo is not None and hi is not None and lo > hi:
+            problems.add(path, f"min_share {lo} exceeds max_share {hi}.")
+        mix.append(TypeMix(str(t), lo, hi))
+    return QuotaSpec(mpp, share, tuple(mix))
+
+
+def _parse_ties(raw: Any, indicator_codes: set[str], pillar_ids: set[str],
+                problems: _Problems) -> tuple[TieBreakKey, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.add("tie_breaking", "expected a list of {key, order}.")
+        return ()
+    valid = indicator_codes | pillar_ids | {"region_code", "score"}
+    out = []
+    for i, t in enumerate(raw):
+        path = f"tie_breaking[{i}]"
+        if isinstance(t, str):
+            t = {"key": t}
+        if not isinstance(t, Mapping):
+            problems.add(path, "expected {key: CODE, order: desc|asc}.")
+            continue
+        _check_keys(t, ("key", "order"), path, problems)
+        key, order = t.get("key"), t.get("order", "desc")
+        if key not in valid:
+            problems.add(f"{path}.key", f"unknown tie-breaking key {key!r}; use an indicator code, a pillar id,"
+                         " 'score' or 'region_code'." + _suggest(str(key), sorted(valid)))
+            continue
+        if order not in ("asc", "desc"):
+            problems.add(f"{path}.order", f"got {order!r}; expected 'asc' or 'desc'.")
+            order = "desc"
+        out.append(TieBreakKey(str(key), str(order)))
+    return tuple(out)
+
+
+def _parse_uncertainty(raw: Any, rules: tuple[EligibilityRule, ...],
+                       problems: _Problems) -> UncertaintySpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        problems.add("uncertainty", f"expected a mapping. Got {type(raw).__name__}.")
+        return None
+    _check_keys(raw, ("weights", "normalisations", "aggregations", "imputations", "thresholds", "noise",
+                      "leave_one_out", "draws", "seed"), "uncertainty", problems)
+    kw: dict[str, Any] = {}
+    w = raw.get("weights")
+    if w is not None:
+        if not isinstance(w, Mapping) or w.get("kind") not in ("dirichlet", "bounds"):
+            problems.add("uncertainty.weights", "expected {kind: dirichlet, concentration: C} or "
+                         "{kind: bounds, relative: R}.")
+        else:
+            _check_keys(w, ("kind", "concentration", "relative", "level"), "uncertainty.weights", problems)
+            level = w.get("level", "both")
+            if level not in ("indicators", "pillars", "both"):
+                problems.add("uncertainty.weights.level", f"got {level!r}; expected indicators, pillars or both.")
+            if w["kind"] == "dirichlet":
+                c = _number(w.get("concentration"), "uncertainty.weights.concentration", problems, positive=True)
+                kw["weights"] = WeightUncertainty("dirichlet", concentration=c, level=str(level))
+            else:
+                r = _number(w.get("relative"), "uncertainty.weights.relative", problems, nonneg=True)
+                if r is not None and r >= 1:
+                    problems.add("uncertainty.weights.relative", f"must be below 1 (weights stay positive). "
+                                 f"Got {r}.")
+                kw["weights"] = WeightUncertainty("bounds", relative=r, level=str(level))
+    for key, family in (("normalisations", "normalisation"), ("imputations", "imputation")):
+        if raw.get(key) is not None:
+            items = raw[key] if isinstance(raw[key], list) else [raw[key]]
+            ms = [_method(m, f"uncertainty.{key}[{j}]", family, problems) for j, m in enumerate(items)]
+            kw[key] = tuple(m for m in ms if m is not None)
+    if raw.get("aggregations") is not None:
+        a = raw["aggregations"]
+        per = a if isinstance(a, Mapping) else {"pillars": a, "index": a}
+        if isinstance(a, Mapping):
+            _check_keys(a, LEVELS, "uncertainty.aggregations", problems)
+        for lvl in LEVELS:
+            items = per.get(lvl) or []
+            items = items if isinstance(items, list) else [items]
+            ms = [_method(m, f"uncertainty.aggregations.{lvl}[{j}]", "aggregation", problems)
+                  for j, m in enumerate(items)]
+            kw[f"aggregations_{lvl}"] = tuple(m for m in ms if m is not None)
+    if raw.get("thresholds") is not None:
+        th = raw["thresholds"]
+        rule_ids = {r.id: r for r in rules}
+        out = []
+        if not isinstance(th, Mapping):
+            problems.add("uncertainty.thresholds", "expected {rule_id: [low, high]}.")
+            th = {}
+        for rid, rng in th.items():
+            path = f"uncertainty.thresholds.{rid}"
+            if rid not in rule_ids or rule_ids[rid].kind not in ("threshold", "completeness"):
+                problems.add(path, f"unknown threshold or completeness rule '{rid}'."
+                             + _suggest(str(rid), [r.id for r in rules if r.kind != "region_type"]))
+                continue
+            if not isinstance(rng, list) or len(rng) != 2:
+                problems.add(path, f"expected [low, high]. Got {rng!r}.")
+                continue
+            lo = _number(rng[0], f"{path}[0]", problems)
+            hi = _number(rng[1], f"{path}[1]", problems)
+            if lo is not None and hi is not None:
+                if lo > hi:
+                    problems.add(path, f"low {lo} exceeds high {hi}.")
+                out.append((str(rid), lo, hi))
+        kw["thresholds"] = tuple(out)
+    if raw.get("noise") is not None:
+        n = raw["noise"]
+        val = n.get("relative") if isinstance(n, Mapping) else n
+        kw["noise_relative"] = _number(val, "uncertainty.noise.relative", problems, nonneg=True)
+    if raw.get("leave_one_out") is not None:
+        if not isinstance(raw["leave_one_out"], bool):
+            problems.add("uncertainty.leave_one_out", f"expected true or false. Got {raw['leave_one_out']!r}.")
+        else:
+            kw["leave_one_out"] = raw["leave_one_out"]
+    for key in ("draws", "seed"):
+        if raw.get(key) is not None:
+            v = _number(raw[key], f"uncertainty.{key}", problems, nonneg=True, integer=True)
+            kw[key] = int(v) if v is not None else None
+    return UncertaintySpec(**kw)
+
+
+def _read(source: str | os.PathLike | Mapping) -> tuple[dict, str | None]:
+    if isinstance(source, Mapping):
+        return dict(source), None
+    path = Path(source)
+    if not path.is_file():
+        raise SpecError([("", f"spec file '{path}' does not exist. Pass the path of a YAML spec, e.g. "
+                              "specs/kominfo_prescreen.yml.")], str(path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        raise SpecError([("", f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}. Fix the syntax.")],
+                        str(path)) from None
+    if not isinstance(data, Mapping):
+        raise SpecError([("", f"the top level must be a mapping (id, title, indicators, ...). "
+                              f"Got {type(data).__name__}.")], str(path))
+    return dict(data), str(path)
+
+
+def load_spec(source: str | os.PathLike | Mapping, *, known_indicators: set[str] | None = None) -> Spec:
+    """Load and validate a criteria spec.
+
+    Parameters
+    ----------
+    source : path or mapping
+        A YAML file or a dict of the same structure (see the module docstring).
+    known_indicators : set of str, optional
+        Indicator codes present in the data. Default: the curated registry (``data/indicators.yml``) when
+        it loads, else :data:`KNOWN_INDICATORS`.
+
+    Returns
+    -------
+    Spec
+        Frozen, validated spec.
+
+    Raises
+    ------
+    SpecError
+        Listing every problem found, each as ``(yaml_path, message with a fix hint)``.
+
+    Notes
+    -----
+    Validation is lazy (all problems collected before raising), following pandera's lazy validation.
+    Method names are checked against the registries and method parameters against the signature of the
+    registered function, so a typo in a parameter is reported rather than ignored.
+
+    References
+    ----------
+    .. [1] pandera, "Lazy validation", https://pandera.readthedocs.io/en/stable/lazy_validation.html
+    """
+    data, path = _read(source)
+    known = set(known_indicators) if known_indicators is not None else _known_indicator_codes()
+    problems = _Problems()
+    _check_keys(data, _TOP_KEYS, "", problems)
+    sid = data.get("id")
+    if not isinstance(sid, str) or not _ID_RE.match(sid):
+        problems.add("id", f"expected a lower_snake_case identifier (e.g. kominfo_prescreen). Got {sid!r}.")
+        sid = str(sid)
+    title = str(data.get("title") or sid)
+    version = str(data.get("version", "0"))
+    description = str(data.get("description") or "").strip()
+    cohorts = _parse_cohorts(data.get("cohorts"), problems)
+    pool = _parse_pool(data.get("pool"), problems)
+    indicators = _parse_indicators(data.get("indicators"), known, problems)
+    methods = _parse_methods(data.get("methods"), problems)
+    pillars = _parse_pillars(data.get("pillars"), indicators, methods, problems)
+    codes = {i.code for i in indicators}
+    rules = _parse_rules(data.get("eligibility"), codes, problems)
+    quotas = _parse_quotas(data.get("quotas"), problems)
+    for c in cohorts:
+        if quotas.max_per_province is not None and quotas.max_per_province * 34 < c.size:
+            problems.add("quotas.max_per_province", f"{quotas.max_per_province} per province x 34 provinces "
+                         f"cannot fill cohort {c.year} of size {c.size}.")
+    ties = _parse_ties(data.get("tie_breaking"), codes, {p.id for p in pillars}, problems)
+    unc = _parse_uncertainty(data.get("uncertainty"), rules, problems)
+    if problems.items:
+        raise SpecError(problems.items, path)
+    return Spec(id=sid, title=title, version=version, description=description, cohorts=cohorts, pool=pool,
+                eligibility=rules, indicators=indicators, pillars=pillars, methods=methods, quotas=quotas,
+                tie_breaking=ties, uncertainty=unc, source=path)
+
+
+def list_specs() -> list[Path]:
+    """The shipped spec files (``specs/*.yml``), sorted."""
+    from smartcity_analysis.paths import specs_dir
+
+    return sorted(specs_dir().glob("*.yml"))
