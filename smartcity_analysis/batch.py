@@ -25,6 +25,7 @@ import multiprocessing.util
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -50,7 +51,6 @@ WARMUP_CODE = """\
 import warnings
 warnings.filterwarnings("ignore")
 import numpy, pandas, matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot
 for _mod in ("smartcity_analysis.report", "smartcity_analysis.overview", "smartcity_analysis.plots"):
     try:
@@ -202,12 +202,14 @@ def _spec_fingerprint(spec: Any) -> str:
 def inputs_fingerprint(*, spec: Any, templates: Iterable[Path] = ()) -> str:
     """Fingerprint of everything a report depends on besides its own parameters.
 
-    The curated data directory, the spec's content, the notebook templates and the package version.
+    The curated data directory, the shipped specs and the given spec's content, the notebook templates
+    and the package version.
     A change in any of them makes ``resume`` render again.
     """
     digest = hashlib.sha256()
     digest.update(f"smartcity-analysis {__version__}".encode())
     digest.update(_tree_sha256(data_dir()).encode())
+    digest.update(_tree_sha256(specs_dir()).encode())  # the default spec ("") lives there too
     digest.update(_spec_fingerprint(spec).encode())
     for template in templates:
         template = Path(template)
@@ -289,7 +291,9 @@ _WORKER: dict[str, Any] = {"km": None}
 
 def _kernel_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("MPLBACKEND", "Agg")
+    # Figures must reach the notebook's outputs: an inherited MPLBACKEND=Agg (test suites, headless
+    # shells) would silently drop every figure from the reports.
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     env.setdefault("PYTHONWARNINGS", "ignore")
     return env
@@ -767,14 +771,14 @@ def run_batch(
         scheduler=scheduler, progress=progress,
         settings={"spec": str(spec) if spec is not None else None, "draws": draws, "seed": seed},
     )
-    if not index:
-        return summary
-    try:
-        from smartcity_analysis.site import write_index
+    if index:
+        try:
+            from smartcity_analysis.site import write_index
 
-        path = write_index(
-            out_dir, cohort=cohort, spec=spec, draws=draws, seed=seed,
-        )
-        return dataclasses.replace(summary, index_path=path)
-    except Exception as exc:  # the reports are done; say why the index is not
-        return dataclasses.replace(summary, index_error=_one_line_error(exc))
+            path = write_index(out_dir, cohort=cohort, spec=spec, draws=draws, seed=seed)
+            summary = dataclasses.replace(summary, index_path=path)
+        except Exception as exc:  # the reports are done; say why the index is not
+            summary = dataclasses.replace(summary, index_error=_one_line_error(exc))
+    if progress:
+        sys.stderr.write(summary.describe() + "\n")
+    return summary

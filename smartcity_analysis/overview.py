@@ -1,0 +1,588 @@
+"""The national overview: one parameter model, one context loader, one function per table.
+
+``notebooks/national_overview.ipynb`` is a thin papermill view over this module and
+:mod:`smartcity_analysis.plots.national`: a tagged parameters cell (the fields of
+:class:`OverviewParams`), one :func:`load_overview` call, then one call per table or figure. Sections:
+the declared criteria and which have data; distributions, correlations and Cronbach's alpha; the nominal
+selection of the spec against the actual cohort; robustness (the contestable regions); weights revealed by
+the actual cohort; spatial equity (Java versus outside Java, provinces).
+
+The cohort results (index build, selection, robustness) are computed once per (spec, cohort, draws,
+seed) and shared with :mod:`smartcity_analysis.site` through :func:`load_cohort_results`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from smartcity_analysis.errors import InputError
+
+#: Cohort years covered.
+COHORT_YEARS = (2017, 2018, 2019)
+
+#: Shipped spec used when ``spec`` is ``""`` (first one found), before falling back to any shipped spec.
+DEFAULT_SPEC_NAMES = ("kominfo_prescreen", "default")
+
+#: Actual-cohort statuses counted as "actually selected" in this cohort (joined the cohort's work).
+ACTUAL_SELECTED_STATUSES = ("selected", "added_late")
+
+#: Name of the Java island group in ``regions.island_group``.
+JAVA = "Jawa"
+
+#: File name of the overview in ``<out_dir>/<cohort>/``.
+OVERVIEW_STEM = "national-overview"
+
+
+@dataclass(frozen=True)
+class OverviewParams:
+    """Parameters of the national overview (papermill parameters of the overview notebook).
+
+    Parameters
+    ----------
+    cohort : int
+        Cohort year (2017, 2018 or 2019).
+    spec : str
+        Criteria spec: YAML path or shipped spec name; ``""`` means the package's default spec.
+    draws : int
+        Monte Carlo draws of the robustness analysis.
+    seed : int
+        Seed of the robustness draws.
+    """
+
+    cohort: int = 2018
+    spec: str = ""
+    draws: int = 1000
+    seed: int = 2017
+
+    def validate(self) -> OverviewParams:
+        """Check types and ranges; return ``self``.
+
+        Raises
+        ------
+        InputError
+            Naming the field, the value got and what was expected.
+        """
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            expected = int if f.default.__class__ is int else str
+            if not isinstance(value, expected) or isinstance(value, bool):
+                raise InputError(
+                    f"Overview parameter '{f.name}' must be of type {expected.__name__}. "
+                    f"Got {value!r} ({type(value).__name__}) instead."
+                )
+        if self.cohort not in COHORT_YEARS:
+            raise InputError(
+                f"Overview parameter 'cohort' must be one of {list(COHORT_YEARS)}. Got {self.cohort}."
+            )
+        if self.draws < 1:
+            raise InputError(f"Overview parameter 'draws' must be >= 1. Got {self.draws}.")
+        return self
+
+    def to_parameters(self) -> dict[str, Any]:
+        """The papermill parameters dict."""
+        return dataclasses.asdict(self)
+
+
+# --------------------------------------------------------------------------------------------------
+# shared cohort results (overview, index page, explorer)
+# --------------------------------------------------------------------------------------------------
+def resolve_spec(spec: Any = ""):
+    """Load a spec given as a ``Spec``, a YAML path, a shipped spec name, or ``""`` (the default).
+
+    Raises
+    ------
+    InputError
+        When ``""`` is given and no spec is shipped in ``specs/``.
+    SpecError
+        When the file is not a valid spec.
+    """
+    from smartcity_analysis.paths import specs_dir
+    from smartcity_analysis.spec import Spec, list_specs, load_spec
+
+    if isinstance(spec, Spec):
+        return spec
+    if spec is None or str(spec) == "":
+        try:  # the engine's own notion of the default spec, when it offers one
+            from smartcity_analysis import api
+
+            default = getattr(api, "default_spec", None)
+            if callable(default):
+                return default()
+        except ImportError:
+            pass
+        for name in DEFAULT_SPEC_NAMES:
+            path = specs_dir() / f"{name}.yml"
+            if path.is_file():
+                return load_spec(path)
+        shipped = list_specs()
+        if not shipped:
+            raise InputError(
+                f"No default criteria spec: '{specs_dir()}' holds no *.yml spec. Pass --spec PATH."
+            )
+        return load_spec(shipped[0])
+    text = str(spec)
+    for candidate in (Path(text), specs_dir() / text, specs_dir() / f"{text}.yml"):
+        if candidate.is_file():
+            return load_spec(candidate)
+    return load_spec(text)  # raises a SpecError naming the missing file
+
+
+def _spec_key(spec: Any) -> str:
+    return resolve_spec(spec).spec_hash
+
+
+@dataclass(frozen=True)
+class CohortResults:
+    """Index build, nominal selection and robustness of one cohort under one spec.
+
+    Attributes
+    ----------
+    spec : Spec
+    run : selection.CohortSelection
+        The cohort's selection run (table, index result with diagnostics, selected codes).
+    selection : DataFrame
+        ``run.table`` (one row per region, ``selection.run_selection`` columns).
+    robustness : DataFrame or None
+        Per-region robustness (``region_code, p_selected, rank_median, rank_p05, rank_p95,
+        robustness_class``); None when it could not be computed (see ``notes``).
+    notes : tuple of str
+        What could not be computed and why.
+    """
+
+    spec: Any
+    run: Any
+    selection: pd.DataFrame
+    robustness: pd.DataFrame | None
+    notes: tuple[str, ...] = ()
+
+
+def _per_region(result: Any) -> pd.DataFrame | None:
+    """The per-region table (with ``p_selected``) of a robustness result, whatever its wrapper."""
+    if isinstance(result, pd.DataFrame):
+        return result if "p_selected" in result.columns else None
+    for name in ("regions", "per_region", "table", "summary"):
+        value = getattr(result, name, None)
+        if isinstance(value, pd.DataFrame) and "p_selected" in value.columns:
+            return value
+    for value in vars(result).values() if hasattr(result, "__dict__") else ():
+        if isinstance(value, pd.DataFrame) and "p_selected" in value.columns:
+            return value
+    return None
+
+
+def _robustness(spec, cohort: int, draws: int, seed: int) -> tuple[pd.DataFrame | None, str | None]:
+    try:
+        from smartcity_analysis import robustness as rob
+    except ImportError as exc:  # pragma: no cover - module is part of the package
+        return None, f"robustness not available ({exc})"
+    run = getattr(rob, "run_robustness", None)
+    if run is None:
+        return None, "robustness not available yet (robustness.run_robustness is missing)"
+    try:
+        table = _per_region(run(spec, cohort, draws=draws, seed=seed))
+    except Exception as exc:
+        return None, f"robustness could not be computed: {type(exc).__name__}: {exc}"
+    if table is None:
+        return None, "robustness result carries no per-region p_selected table"
+    if "region_code" not in table.columns:
+        table = table.rename_axis("region_code").reset_index()
+    table = table.assign(region_code=table["region_code"].astype(str))
+    return table, None
+
+
+@functools.lru_cache(maxsize=8)
+def _cohort_results(spec_arg: str, spec_hash: str, cohort: int, draws: int, seed: int) -> CohortResults:
+    from smartcity_analysis.selection import run_cohorts
+
+    spec = resolve_spec(spec_arg)
+    runs = run_cohorts(spec, until=cohort, diagnostics=True)
+    if cohort not in runs:
+        raise InputError(
+            f"Spec '{spec.id}' declares no cohort {cohort}. Declared: {sorted(runs)}. Pick one of those."
+        )
+    run = runs[cohort]
+    notes = []
+    robustness, note = _robustness(spec, cohort, draws, seed)
+    if note:
+        notes.append(note)
+    return CohortResults(spec=spec, run=run, selection=run.table, robustness=robustness,
+                         notes=tuple(notes))
+
+
+def load_cohort_results(
+    *, cohort: int, spec: Any = "", draws: int | None = None, seed: int | None = None
+) -> CohortResults:
+    """Cohort results shared by the overview, the index page and the explorer (memoised per process).
+
+    Parameters
+    ----------
+    cohort : int
+    spec : str or Spec
+        See :func:`resolve_spec`.
+    draws, seed : int, optional
+        Robustness settings; None uses :class:`OverviewParams` defaults.
+    """
+    defaults = OverviewParams()
+    spec_arg = "" if spec is None else str(spec)
+    return _cohort_results(
+        spec_arg, _spec_key(spec_arg), int(cohort),
+        int(defaults.draws if draws is None else draws), int(defaults.seed if seed is None else seed),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# context
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OverviewContext:
+    """Everything the overview sections read, loaded once by :func:`load_overview`."""
+
+    params: OverviewParams
+    results: CohortResults
+    regions: pd.DataFrame
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def spec(self):
+        return self.results.spec
+
+    @property
+    def index_result(self):
+        return self.results.run.result
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Selection table indexed by ``region_code``, with ``island_group`` and ``actual``."""
+        t = self.results.selection.set_index("region_code")
+        t["island_group"] = self.regions["island_group"].reindex(t.index)
+        t["actual"] = actual_selected(t, self.params.cohort)
+        return t
+
+
+def load_overview(params: OverviewParams) -> OverviewContext:
+    """Validate the parameters and load every result the overview needs.
+
+    Parameters
+    ----------
+    params : OverviewParams
+
+    Returns
+    -------
+    OverviewContext
+    """
+    from smartcity_analysis.loaders import load_regions
+
+    params.validate()
+    results = load_cohort_results(
+        cohort=params.cohort, spec=params.spec, draws=params.draws, seed=params.seed
+    )
+    return OverviewContext(params=params, results=results, regions=load_regions(),
+                           notes=results.notes)
+
+
+def actual_selected(table: pd.DataFrame, cohort: int) -> pd.Series:
+    """Boolean per region: actually in cohort ``cohort`` (status selected or added late)."""
+    year = pd.to_numeric(table["actual_cohort"], errors="coerce")
+    status = table["actual_status"].astype(str)
+    return (year == cohort) & status.isin(ACTUAL_SELECTED_STATUSES)
+
+
+# --------------------------------------------------------------------------------------------------
+# text and tables (one function per table; each returns a narrow DataFrame or Markdown text)
+# --------------------------------------------------------------------------------------------------
+class Markdown(str):
+    """Markdown text that displays as Markdown in notebooks and the PDF."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def header(ctx: OverviewContext) -> Markdown:
+    """Title block: spec, cohort, pool and what the overview covers."""
+    spec, t = ctx.spec, ctx.table
+    cohort = spec.cohort(ctx.params.cohort)
+    notes = "".join(f"\n\n> Note: {n}" for n in ctx.notes)
+    return Markdown(
+        f"# National overview, cohort {ctx.params.cohort}\n\n"
+        f"Criteria spec **{spec.title}** (`{spec.id}` v{spec.version}, hash `{spec.spec_hash[:12]}`); "
+        f"data year {cohort.data_year}; cohort size {cohort.size}. Pool: {int(t['in_pool'].sum())} of "
+        f"{len(t)} regions ({int(t['eligible'].fillna(False).astype(bool).sum())} pass the eligibility "
+        f"rules). Robustness: {ctx.params.draws} draws, seed {ctx.params.seed}.{notes}"
+    )
+
+
+def criteria_table(ctx: OverviewContext) -> pd.DataFrame:
+    """The declared criteria, their pillar, direction, availability and data coverage.
+
+    Coverage is the share of the 514 regions with a published value in the cohort's data year (before
+    any imputation); unavailable criteria have no coverage (NaN).
+    """
+    spec, res = ctx.spec, ctx.index_result
+    pillar_of = {code: p.id for p in spec.pillars for code, _ in p.indicators}
+    rows = []
+    for ind in spec.indicators:
+        cov = np.nan
+        if ind.code in res.raw.columns:
+            cov = 100.0 * res.raw[ind.code].notna().mean()
+        rows.append({
+            "criterion": ind.name or ind.code,
+            "indicator": ind.code,
+            "pillar": pillar_of.get(ind.code, ""),
+            "direction": {1: "higher better", -1: "lower better", 0: "context"}.get(ind.direction, ""),
+            "availability": ind.availability,
+            "proxy for": ind.proxy_for or "",
+            "coverage %": round(cov, 1) if np.isfinite(cov) else np.nan,
+        })
+    return pd.DataFrame(rows).set_index("criterion")
+
+
+def coverage_by_region(ctx: OverviewContext) -> pd.Series:
+    """Per region: number of the spec's measured indicators with a value in the data year."""
+    raw = ctx.index_result.raw
+    return raw.notna().sum(axis=1).rename("indicators with data")
+
+
+def unmeasured_criteria(ctx: OverviewContext) -> Markdown:
+    """Sentence listing the criteria the spec declares but that have no data (never filled in)."""
+    names = {i.code: i.name or i.code for i in ctx.spec.indicators}
+    codes = [i.code for i in ctx.spec.indicators if i.availability != "measured"]
+    excluded = ctx.index_result.excluded
+    if excluded is not None and len(excluded):
+        codes += [str(c) for c in excluded["indicator"]]
+    missing = sorted({names.get(c, c) for c in codes})
+    if not missing:
+        return Markdown("Every declared criterion was measured.")
+    return Markdown(
+        "**Not measured** (declared by the spec, no public data; left out of the computation, weights "
+        "renormalised over the rest, never filled in): " + "; ".join(missing) + "."
+    )
+
+
+def correlation(ctx: OverviewContext) -> pd.DataFrame:
+    """Pearson correlation of the normalised indicators (pairwise complete), rounded to 2 decimals."""
+    from smartcity_analysis.diagnostics import correlation_matrix
+
+    diag = ctx.index_result.diagnostics
+    corr = diag.correlation if diag is not None else correlation_matrix(ctx.index_result.normalised)
+    return corr.round(2)
+
+
+def selection_flags(ctx: OverviewContext) -> dict[str, pd.Series]:
+    """``nominal``, ``actual`` and ``in_pool`` flags per region (keyword arguments of the maps)."""
+    t = ctx.table
+    return {"nominal": t["selected"].fillna(False).astype(bool), "actual": t["actual"],
+            "in_pool": t["in_pool"].fillna(False).astype(bool)}
+
+
+def reliability_table(ctx: OverviewContext) -> pd.DataFrame:
+    """Cronbach's alpha and first principal component share per pillar (and all indicators)."""
+    diag = ctx.index_result.diagnostics
+    spec = ctx.spec
+    rows = []
+    for p in spec.pillars:
+        alpha = diag.cronbach_alpha.get(p.id, np.nan) if diag is not None else np.nan
+        rows.append({"pillar": p.name or p.id, "indicators": len(p.indicators),
+                     "Cronbach alpha": alpha, "PC1 share": _pc1(diag, p.id)})
+    if diag is not None:
+        from smartcity_analysis.diagnostics import cronbach_alpha
+
+        rows.append({"pillar": "all indicators", "indicators": ctx.index_result.normalised.shape[1],
+                     "Cronbach alpha": cronbach_alpha(ctx.index_result.normalised),
+                     "PC1 share": _pc1(diag, "all")})
+    return pd.DataFrame(rows).set_index("pillar").round(2)
+
+
+def _pc1(diag, group: str) -> float:
+    if diag is None or diag.pca_explained is None or not len(diag.pca_explained):
+        return np.nan
+    pe = diag.pca_explained
+    sel = pe[(pe["group"].astype(str) == group)]
+    if not len(sel):
+        return np.nan
+    return float(sel.sort_values("component")["explained_variance_ratio"].iloc[0])
+
+
+def agreement_table(ctx: OverviewContext) -> pd.DataFrame:
+    """Nominal selection of the spec against the actual cohort (counts, Jaccard, precision).
+
+    Notes
+    -----
+    With :math:`N` the nominal and :math:`A` the actual set: Jaccard :math:`|N\\cap A| / |N\\cup A|`,
+    precision :math:`|N\\cap A| / |N|`.
+    """
+    t = ctx.table
+    nominal, actual = t["selected"].fillna(False).astype(bool), t["actual"]
+    both = int((nominal & actual).sum())
+    union = int((nominal | actual).sum())
+    rows = {
+        "nominal selection (spec)": int(nominal.sum()),
+        "actual cohort (selected or added late)": int(actual.sum()),
+        "in both": both,
+        "nominal only": int((nominal & ~actual).sum()),
+        "actual only": int((actual & ~nominal).sum()),
+        "actual but ineligible under the spec": int((actual & ~t["eligible"].fillna(False).astype(bool)).sum()),
+        "Jaccard": round(both / union, 3) if union else np.nan,
+        "precision (share of nominal picks actually selected)": round(both / nominal.sum(), 3)
+        if nominal.sum() else np.nan,
+    }
+    return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
+
+
+def contestable_table(ctx: OverviewContext, n: int = 25) -> pd.DataFrame:
+    """The regions whose selection is least certain under the declared uncertainty.
+
+    Sorted by :math:`|P(\\text{selected}) - 0.5|` ascending (most contestable first); only regions with
+    :math:`0 < P < 1`. Empty when the robustness analysis is not available.
+    """
+    rob = ctx.results.robustness
+    cols = ["region", "province", "nominal", "actual", "P(selected)", "rank 5-95%"]
+    if rob is None or not len(rob):
+        return pd.DataFrame(columns=cols)
+    t = ctx.table
+    r = rob.set_index("region_code").reindex(t.index)
+    p = pd.to_numeric(r["p_selected"], errors="coerce")
+    keep = p[(p > 0) & (p < 1)]
+    order = (keep - 0.5).abs().sort_values(kind="mergesort").index[:n]
+    out = pd.DataFrame({
+        "region": t.loc[order, "name"],
+        "province": t.loc[order, "province_name"],
+        "nominal": np.where(t.loc[order, "selected"].fillna(False).astype(bool), "selected", "-"),
+        "actual": np.where(t.loc[order, "actual"], "selected", "-"),
+        "P(selected)": p[order].round(2),
+    })
+    if {"rank_p05", "rank_p95"} <= set(r.columns):
+        out["rank 5-95%"] = [f"{int(a)}-{int(b)}" if np.isfinite(a) and np.isfinite(b) else ""
+                             for a, b in zip(r.loc[order, "rank_p05"], r.loc[order, "rank_p95"],
+                                             strict=True)]
+    return out.reset_index(drop=True)
+
+
+def robustness_summary(ctx: OverviewContext) -> pd.DataFrame:
+    """Count of regions per robustness class (or per P(selected) band when classes are absent)."""
+    rob = ctx.results.robustness
+    if rob is None or not len(rob):
+        return pd.DataFrame({"regions": []})
+    if "robustness_class" in rob.columns:
+        counts = rob["robustness_class"].astype(str).value_counts()
+    else:
+        bands = pd.cut(rob["p_selected"], [-0.01, 0.0, 0.1, 0.9, 0.999999, 1.0],
+                       labels=["never", "rarely", "contestable", "usually", "always"])
+        counts = bands.value_counts().sort_index()
+    return counts.rename("regions").to_frame()
+
+
+def revealed_weights_table(ctx: OverviewContext) -> pd.DataFrame:
+    """Pillar weights of the spec against weights revealed by the actual cohort.
+
+    The revealed weights are the non-negative logistic fit of the actual selection (this cohort's pool,
+    regions with every pillar score) on the pillar scores
+    (:func:`smartcity_analysis.explanation.revealed.fit_logistic_weights`), with the in-sample AUC.
+    """
+    from smartcity_analysis.explanation.revealed import auc_score, fit_logistic_weights
+
+    t = ctx.table
+    cols = [c for c in t.columns if c.startswith("pillar_")]
+    pool = t[t["in_pool"].fillna(False).astype(bool)].dropna(subset=cols)
+    weights = ctx.index_result.weights
+    nominal = (weights.groupby("pillar")["pillar_weight"].first()
+               if weights is not None and "pillar_weight" in weights else pd.Series(dtype=float))
+    nominal = nominal / nominal.sum() if nominal.sum() else nominal
+    out = pd.DataFrame(index=[c.removeprefix("pillar_") for c in cols])
+    out.index.name = "pillar"
+    out["spec weight"] = nominal.reindex(out.index).round(3)
+    y = pool["actual"].astype(int).to_numpy()
+    if len(cols) == 0 or y.sum() == 0 or y.sum() == len(y):
+        out["revealed weight"] = np.nan
+        return out
+    X = pool[cols].to_numpy(dtype=float)
+    fit = fit_logistic_weights(X, y)
+    out["revealed weight"] = np.round(fit.weights, 3)
+    score = X @ np.nan_to_num(fit.weights)
+    out.loc["AUC (in sample)", "revealed weight"] = round(float(auc_score(y, score)), 3)
+    nominal_score = pool["score"].to_numpy(dtype=float)
+    out.loc["AUC (in sample)", "spec weight"] = round(float(auc_score(y, nominal_score)), 3)
+    return out
+
+
+def equity_table(ctx: OverviewContext) -> pd.DataFrame:
+    """Java versus outside Java: pool, nominal and actual selections (counts and shares)."""
+    t = ctx.table
+    group = np.where(t["island_group"].astype(str) == JAVA, "Java", "outside Java")
+    nominal = t["selected"].fillna(False).astype(bool)
+    frame = pd.DataFrame({"group": group, "pool": t["in_pool"].fillna(False).astype(bool),
+                          "nominal": nominal, "actual": t["actual"]})
+    out = frame.groupby("group")[["pool", "nominal", "actual"]].sum().astype(int)
+    for col in ("nominal", "actual"):
+        total = out[col].sum()
+        out[f"{col} %"] = (100 * out[col] / total).round(1) if total else np.nan
+    out["pool %"] = (100 * out["pool"] / out["pool"].sum()).round(1)
+    return out[["pool", "pool %", "nominal", "nominal %", "actual", "actual %"]]
+
+
+def province_table(ctx: OverviewContext, n: int = 15) -> pd.DataFrame:
+    """Provinces with the most nominal or actual selections (pool, nominal, actual counts)."""
+    t = ctx.table
+    frame = pd.DataFrame({"province": t["province_name"], "pool": t["in_pool"].fillna(False).astype(bool),
+                          "nominal": t["selected"].fillna(False).astype(bool), "actual": t["actual"]})
+    out = frame.groupby("province")[["pool", "nominal", "actual"]].sum().astype(int)
+    out["difference"] = out["nominal"] - out["actual"]
+    out = out[(out["nominal"] > 0) | (out["actual"] > 0)]
+    return out.sort_values(["actual", "nominal"], ascending=False).head(n)
+
+
+# --------------------------------------------------------------------------------------------------
+# rendering (batch job)
+# --------------------------------------------------------------------------------------------------
+def overview_path(out_dir: str | os.PathLike, cohort: int, fmt: str) -> Path:
+    """``<out_dir>/<cohort>/national-overview.<ext>``."""
+    return Path(out_dir) / str(cohort) / f"{OVERVIEW_STEM}.{fmt}"
+
+
+def render_overview(params: Any, out_dir: str | os.PathLike, fmt: str = "pdf", *, km=None) -> Path:
+    """Render ``notebooks/national_overview.ipynb`` to PDF, HTML or executed notebook (atomic write).
+
+    Parameters
+    ----------
+    params : OverviewParams or mapping of its fields
+    out_dir : path-like
+        Output root; the file goes to ``<out_dir>/<cohort>/national-overview.<ext>``.
+    fmt : {"pdf", "html", "ipynb"}
+    km : jupyter_client.KernelManager, optional
+        A warm kernel to reuse.
+    """
+    import nbformat
+
+    from smartcity_analysis.rendering import (
+        FORMATS,
+        execute_notebook,
+        html_to_pdf,
+        notebook_to_html,
+        write_atomic,
+    )
+
+    if not isinstance(params, OverviewParams):
+        names = {f.name for f in dataclasses.fields(OverviewParams)}
+        params = OverviewParams(**{k: v for k, v in dict(params).items() if k in names})
+    params.validate()
+    if fmt not in FORMATS:
+        raise InputError(f"Unknown report format '{fmt}'. Expected one of {sorted(FORMATS)}.")
+    target = overview_path(out_dir, params.cohort, FORMATS[fmt])
+    nb = execute_notebook("national_overview", params.to_parameters(), km=km)
+    nb.metadata["title"] = f"National overview - smart-city selection, cohort {params.cohort}"
+    nb.metadata.setdefault("smartcity", {})["running_title"] = (
+        f"National overview - cohort {params.cohort}"
+    )
+    if fmt == "ipynb":
+        return write_atomic(target, nbformat.writes(nb))
+    html = notebook_to_html(nb)
+    if fmt == "html":
+        return write_atomic(target, html)
+    return html_to_pdf(html, target)
