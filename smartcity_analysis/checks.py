@@ -31,12 +31,16 @@ class DataCheckReport:
         Region-level rows above the tolerance: ``indicator, year, region_code, name, primary_source,
         primary_value, other_source, other_value, rel_diff_pct``.
     tolerance_pct : float
+    seams : DataFrame
+        Level shifts where the primary source changes between consecutive years
+        (:func:`source_seams`).
     """
 
     coverage: pd.DataFrame
     comparisons: pd.DataFrame
     disagreements: pd.DataFrame
     tolerance_pct: float
+    seams: pd.DataFrame | None = None
 
 
 def coverage_table(long: pd.DataFrame, years: Iterable[int] | None = None) -> pd.DataFrame:
@@ -89,16 +93,65 @@ def compare_sources(primary: pd.DataFrame, secondary: pd.DataFrame,
     return comp, dis
 
 
+def source_seams(primary: pd.DataFrame) -> pd.DataFrame:
+    """Jumps where an indicator's primary source changes between two consecutive data years.
+
+    Notes
+    -----
+    For each indicator and each year ``t`` whose primary source differs from that of the previous
+    year with data ``s < t``, the relative change ``100 * (x_t - x_s) / |x_s|`` is summarised over
+    regions (median and largest absolute change): a large median reveals a level shift between
+    sources (e.g. life expectancy FSVA 2019 -> BPS/nendrahub 2020).
+    """
+    rows = []
+    for ind, sub in primary.groupby("indicator"):
+        src = sub.groupby("year")["source_id"].first().sort_index()
+        years = list(src.index)
+        for prev, cur in zip(years[:-1], years[1:], strict=True):
+            if src[prev] == src[cur] or DERIVED_SOURCE in (src[prev], src[cur]):
+                continue
+            a = sub[sub["year"] == prev].set_index("region_code")["value"]
+            b = sub[sub["year"] == cur].set_index("region_code")["value"]
+            both = a.to_frame("a").join(b.to_frame("b"), how="inner")
+            both = both[both["a"] != 0]
+            change = 100 * (both["b"] - both["a"]) / both["a"].abs()
+            rows.append({"indicator": ind, "from_year": int(prev), "to_year": int(cur),
+                         "from_source": src[prev], "to_source": src[cur], "n": len(change),
+                         "median_change_pct": float(change.median()),
+                         "max_abs_change_pct": float(change.abs().max()),
+                         "largest_region": str(change.abs().idxmax()) if len(change) else ""})
+    return pd.DataFrame(rows, columns=["indicator", "from_year", "to_year", "from_source",
+                                       "to_source", "n", "median_change_pct",
+                                       "max_abs_change_pct", "largest_region"])
+
+
+#: source_id of values computed by the build (their seams are not source changes).
+DERIVED_SOURCE = "derived"
+
+
 def check_data(years: Iterable[int] | None = range(2010, 2025),
                tolerance_pct: float = 1.0) -> DataCheckReport:
-    """Run the coverage and cross-source checks on the curated tables in the data directory."""
+    """Run the coverage and cross-source checks on the curated tables in the data directory.
+
+    Besides indicator pairs, the DAPOER area (``area_km2`` in the secondary table) is compared
+    with ``area_km2`` of ``data/regions.csv``.
+    """
     primary = loaders.load_indicators()
     secondary = loaders.load_secondary_indicators()
     regions = loaders.load_regions()
-    comp, dis = compare_sources(primary, secondary, tolerance_pct)
+    area_years = sorted(secondary.loc[secondary["indicator"] == "area_km2", "year"].unique())
+    area = pd.concat([
+        pd.DataFrame({"region_code": regions.index, "year": y, "indicator": "area_km2",
+                      "value": regions["area_km2"].to_numpy(), "source_id": "regions.csv",
+                      "flag": ""}) for y in area_years], ignore_index=True) if area_years else None
+    comp, dis = compare_sources(pd.concat([primary, area]) if area is not None else primary,
+                                secondary, tolerance_pct)
     dis.insert(3, "name", dis["region_code"].map(regions["name"]))
+    seams = source_seams(primary)
+    seams["largest_region"] = seams["largest_region"].map(
+        lambda c: f"{c} {regions['name'].get(c, '')}".strip())
     return DataCheckReport(coverage=coverage_table(primary, years), comparisons=comp,
-                           disagreements=dis, tolerance_pct=tolerance_pct)
+                           disagreements=dis, tolerance_pct=tolerance_pct, seams=seams)
 
 
 def format_report(report: DataCheckReport, max_rows: int = 10) -> str:
@@ -117,6 +170,11 @@ def format_report(report: DataCheckReport, max_rows: int = 10) -> str:
     else:
         out.append(report.comparisons.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     out.append("")
+    if report.seams is not None:
+        out.append("Source seams: change between consecutive years where the primary source changes")
+        out.append(report.seams.to_string(index=False, float_format=lambda v: f"{v:.3g}")
+                   if len(report.seams) else "  none")
+        out.append("")
     out.append(f"Largest disagreements (up to {max_rows} per indicator and source pair)")
     if report.disagreements.empty:
         out.append("  none")

@@ -44,9 +44,21 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper writing lists of scalars on one line (``[2017, 2018]``)."""
+
+
+def _list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    flow = all(isinstance(x, str | int | float) for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _list)
+
+
 def yaml_bytes(obj: object, header: str = "") -> bytes:
-    """Serialise to YAML, keeping the declared key order."""
-    text = yaml.safe_dump(obj, sort_keys=False, allow_unicode=True, width=100)
+    """Serialise to YAML, keeping the declared key order; short lists in flow style."""
+    text = yaml.dump(obj, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     return (header + text).encode("utf-8")
 
 
