@@ -270,3 +270,12 @@ def test_to_raw_units_inverts_min_max_in_both_directions():
     down = (50 - raw) / 40
     assert counterfactual.to_raw_units(down, raw, 0.75) == pytest.approx(20.0)
     assert np.isnan(counterfactual.to_raw_units(up, raw, 1.5))
+
+
+def test_logistic_flags_a_slope_the_bound_holds_at_zero():
+    # SYNTHETIC: column 1 is higher for the unselected, so its unconstrained slope is negative
+    X, y = one_decides()
+    X[:, 1] = np.where(y == 1, 0.2, 0.8) + 0.05 * np.random.default_rng(1).normal(size=len(y))
+    fit = revealed.fit_logistic_weights(X, y)
+    assert fit.weights[1] == 0
+    assert fit.info["at_bound"][1] and not fit.info["at_bound"][0]

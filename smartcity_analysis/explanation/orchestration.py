@@ -131,7 +131,8 @@ class ExplanationResult:
           role, status, actual, score, rank_in_pool, eligible, fail_reasons, nominal``;
         - ``agreement_summary``: one row per cohort (precision, recall, AUC, precision at k, ...);
         - ``weights``: ``method, fit, criterion, weight, ci_low, ci_high, nominal_weight, identified,
-          note`` (``fit`` = ``"pooled"`` or a cohort year);
+          note, bound_note`` (``fit`` = ``"pooled"`` or a cohort year; ``note`` says why a weight
+          is not identified, ``bound_note`` when the logistic slope is held at zero by the bound);
         - ``validation``: ``method, cohort_year, n, n_selected, auc_in, precision_at_k_in, auc_out,
           precision_at_k_out`` (method ``"spec"`` = the spec's own score, not fitted);
         - ``anomalies``: rank extremes per cohort with criterion values;
@@ -592,11 +593,14 @@ def run_explanation(
             if np.isnan(fit.weights).all():
                 notes = [(n + "; " if n else "") + "no non-negative weighting separates the classes"
                          for n in notes]
+            at_bound = fit.info.get("at_bound", [False] * len(common))
             for j, c in enumerate(common):
+                sign = ("held at 0 by the non-negativity bound (unconstrained, it would be "
+                        "negative)") if at_bound[j] else ""
                 weight_rows.append({"method": method, "fit": fit_name, "criterion": c,
                                     "weight": fit.weights[j], "ci_low": lo[j], "ci_high": hi[j],
                                     "nominal_weight": nominal_w[j], "identified": not notes[j],
-                                    "note": notes[j]})
+                                    "note": notes[j], "bound_note": sign})
         if len(builds) >= 2:
             for r in rev.leave_one_group_out(X_all, y_all, g_all, method=method, **opts[method]):
                 val_rows.append({"method": method, "cohort_year": int(r["group"]), "n": r["n"],

@@ -174,7 +174,9 @@ def fit_logistic_weights(
     -------
     RevealedFit
         ``weights = beta / sum(beta)``; ``cutoffs`` are the intercepts; ``info["slopes"]`` the
-        unnormalised ``beta``.
+        unnormalised ``beta``; ``info["at_bound"]`` flags slopes held at zero by the bound (their
+        gradient is positive: without the bound they would turn negative, i.e. the criterion is
+        associated with *not* being selected once the others are accounted for).
 
     Notes
     -----
@@ -228,13 +230,16 @@ def fit_logistic_weights(
         options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-10},
     )
     beta = res.x[:p]
+    grad = fun(res.x)[1][:p]
+    # a slope held at 0 whose gradient is positive would go negative without the bound
+    at_bound = (beta <= 1e-10) & (grad > 1e-6 * max(1.0, float(np.abs(grad).max(initial=0.0))))
     return RevealedFit(
         method="logistic",
         weights=_normalise_weights(beta),
         cutoffs={labels[g].item() if hasattr(labels[g], "item") else labels[g]: float(res.x[p + g])
                  for g in range(G)},
         info={"slopes": beta.tolist(), "objective": float(res.fun), "converged": bool(res.success),
-              "C": C, "class_weight": class_weight},
+              "C": C, "class_weight": class_weight, "at_bound": at_bound.tolist()},
     )
 
 

@@ -1,0 +1,164 @@
+"""``smartcity explain --spec FILE [--out DIR] [--bootstrap N] ...``: explain the actual cohorts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    """Add the ``explain`` command."""
+    from smartcity_analysis.explanation.agreement import OUTCOME_DEFINITIONS
+    from smartcity_analysis.explanation.revealed import REVEALED_METHODS
+
+    p = subparsers.add_parser(
+        "explain",
+        help="how well a spec's measured criteria explain the actual 2017-2019 cohorts",
+        description=(
+            "Compare a spec's nominal selection with the actual cohorts (precision, recall, ROC AUC, "
+            "precision at k), fit the non-negative weights the actual choices reveal (logistic and "
+            "max-margin LP, bootstrap intervals, leave-one-cohort-out validation), list rank "
+            "extremes, and compute per region what it would take to reach the cutoff. Results are "
+            "cached; --out writes the tables (CSV) and summary.json. Method: docs/explanation.md."
+        ),
+    )
+    p.add_argument("--spec", required=True, metavar="FILE", help="criteria spec (YAML)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="folder for the tables and summary.json (created if missing; default: "
+                        "print and cache only)")
+    p.add_argument("--bootstrap", type=int, default=100, metavar="N",
+                   help="bootstrap replicates per weight fit (default 100; 0 = no intervals)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
+    p.add_argument("--definition", choices=sorted(OUTCOME_DEFINITIONS), default="mou",
+                   help="which cohort statuses count as selected (default mou: on the MoU list)")
+    p.add_argument("--level", choices=("pillar", "indicator"), default="pillar",
+                   help="revealed weights over the spec's pillars/criteria or its indicators")
+    p.add_argument("--methods", nargs="+", choices=sorted(REVEALED_METHODS),
+                   default=["logistic", "margin"], help="revealed-weight methods")
+    p.add_argument("--anomalies", type=int, default=10, metavar="N",
+                   help="rows per group in the rank-extremes table (default 10)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="skip re-running counterfactuals through the real build (faster)")
+    p.add_argument("--refresh", action="store_true", help="recompute even if cached")
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.set_defaults(func=_explain)
+
+
+def _write_atomic(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_explanation(result, out: str | os.PathLike) -> list[Path]:
+    """Write every table as ``<name>.csv`` and the summary as ``summary.json`` into ``out``.
+
+    Each file is written to a temporary name and renamed, so no half-written file is left behind.
+    """
+    from smartcity_analysis.errors import InputError
+
+    out = Path(out)
+    if not out.parent.exists():
+        raise InputError(f"Parent folder of --out '{out}' does not exist. Create it or choose "
+                         "another --out.")
+    out.mkdir(exist_ok=True)
+    written = []
+    for name, table in result.tables.items():
+        path = out / f"{name}.csv"
+        _write_atomic(path, lambda tmp, t=table: t.to_csv(tmp, index=False, float_format="%.10g",
+                                                           lineterminator="\n"))
+        written.append(path)
+    path = out / "summary.json"
+
+    def dump(tmp):
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(result.summary, fh, indent=1, allow_nan=False, default=str)
+            fh.write("\n")
+
+    _write_atomic(path, dump)
+    written.append(path)
+    return written
+
+
+def _f(x, nd=2) -> str:
+    return "  -  " if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{nd}f}"
+
+
+def format_report(result) -> str:
+    """Plain-text summary: per cohort agreement and in/out-of-sample scores, then revealed weights."""
+    s = result.summary
+    val = result.tables["validation"]
+    lines = [f"spec {s['spec_id']} ({s['spec_hash']}); outcome definition "
+             f"'{s['settings']['definition']}'; criteria: {', '.join(s['criteria'])}"]
+    if s.get("not_measured"):
+        lines.append(f"not measured (declared unavailable, in no fit): {', '.join(s['not_measured'])}")
+    lines.append("")
+    lines.append("agreement and validation per cohort (AUC / precision at k, k = actual cohort size)")
+    head = f"{'cohort':>6} {'pool':>5} {'actual':>6} {'method':<9} {'prec':>5} {'recall':>6} " \
+           f"{'AUC in':>7} {'P@k in':>7} {'AUC out':>8} {'P@k out':>8}"
+    lines.append(head)
+    for c in s["cohorts"]:
+        y = c["cohort_year"]
+        lines.append(f"{y:>6} {c['n_pool']:>5} {c['n_actual']:>6} {'spec':<9} "
+                     f"{_f(c['precision']):>5} {_f(c['recall']):>6} {_f(c['auc']):>7} "
+                     f"{_f(c['precision_at_k']):>7} {'(not fitted)':>17}")
+        for _, r in val[(val["cohort_year"] == y) & (val["method"] != "spec")].iterrows():
+            lines.append(f"{'':>6} {'':>5} {'':>6} {r['method']:<9} {'':>5} {'':>6} "
+                         f"{_f(r['auc_in']):>7} {_f(r['precision_at_k_in']):>7} "
+                         f"{_f(r['auc_out']):>8} {_f(r['precision_at_k_out']):>8}")
+    w = result.tables["weights"]
+    level = int(round(100 * s["settings"]["ci_level"]))
+    lines.append("")
+    lines.append(f"revealed weights (pooled over cohorts; {level}% bootstrap interval, "
+                 f"{s['settings']['n_boot']} replicates; spec = the spec's own weight)")
+    lines.append(f"{'method':<9} {'criterion':<28} {'weight':>6} {'interval':>15} {'spec':>5}  note")
+    for _, r in w[w["fit"] == "pooled"].iterrows():
+        ci = f"[{_f(r['ci_low'])}, {_f(r['ci_high'])}]"
+        note = r["note"] if isinstance(r["note"], str) and r["note"] else ""
+        if not r["identified"]:
+            note = "NOT IDENTIFIED: " + note
+        bound = r.get("bound_note", "")
+        if isinstance(bound, str) and bound:
+            note = f"{note}; {bound}" if note else bound
+        lines.append(f"{r['method']:<9} {str(r['criterion'])[:28]:<28} {_f(r['weight']):>6} "
+                     f"{ci:>15} {_f(r['nominal_weight']):>5}  {note}")
+    cr = result.tables["counterfactual_regions"]
+    lines.append("")
+    lines.append("what it would take (regions per outcome)")
+    for y, g in cr.groupby("cohort_year"):
+        counts = g["outcome"].where(~g["outcome"].str.startswith("ineligible"),
+                                    "ineligible").value_counts()
+        lines.append(f"{y:>6}  " + "; ".join(f"{k}: {v}" for k, v in counts.items()))
+    return "\n".join(lines)
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from smartcity_analysis.errors import InputError
+    from smartcity_analysis.explanation import ExplanationSettings, load_or_run_explanation
+    from smartcity_analysis.spec import load_spec
+
+    if args.bootstrap < 0:
+        raise InputError(f"--bootstrap must be 0 or a positive integer. Got {args.bootstrap}.")
+    if args.anomalies < 1:
+        raise InputError(f"--anomalies must be a positive integer. Got {args.anomalies}.")
+    spec = load_spec(args.spec)
+    settings = ExplanationSettings(definition=args.definition, level=args.level,
+                                   methods=tuple(args.methods), n_boot=args.bootstrap,
+                                   seed=args.seed, n_anomalies=args.anomalies,
+                                   verify=not args.no_verify)
+    result = load_or_run_explanation(spec, settings=settings, refresh=args.refresh,
+                                     progress=not args.no_progress)
+    print(format_report(result))
+    if args.out:
+        files = write_explanation(result, args.out)
+        print(f"\nwrote {len(files)} files to {args.out}")
+    return 0
