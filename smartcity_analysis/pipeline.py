@@ -224,11 +224,14 @@ def build_index(indicators_wide: pd.DataFrame, spec: Spec, *, regions: pd.DataFr
     m = spec.methods
     keep, excluded = computed_indicators(spec, indicators_wide.columns)
     raw = _raw_frame(indicators_wide, keep).sort_index()
-    # an indicator without a single observed value cannot be normalised: exclude it, say why
-    empty = [c for c in raw.columns if raw[c].notna().sum() == 0]
-    for c in empty:
-        excluded.append((c, f"no observed value in data year {data_year}" if data_year else "no observed value"))
-    raw = raw.drop(columns=empty)
+    # an indicator observed for too few regions is not used (imputing most of it would invent it)
+    n = max(len(raw), 1)
+    sparse = [c for c in raw.columns if raw[c].notna().sum() / n + 1e-12 < max(m.min_coverage_indicators, 1e-9)]
+    when = f" in data year {data_year}" if data_year else ""
+    for c in sparse:
+        excluded.append((c, f"observed for {int(raw[c].notna().sum())}/{len(raw)} regions{when}, below "
+                            f"min_coverage.indicators {m.min_coverage_indicators:g}"))
+    raw = raw.drop(columns=sparse)
     if raw.shape[1] == 0:
         raise DataError(
             f"No indicator of spec '{spec.id}' can be computed from the data "

@@ -43,7 +43,7 @@ Layout of a spec (every block except ``id``, ``indicators`` and ``pillars`` is o
       normalisation: {method: minmax, lower: 0, upper: 100}
       weighting: explicit            # or {indicators: explicit, pillars: equal}
       aggregation: {pillars: arithmetic, index: arithmetic}
-      min_coverage: 0.5              # or {pillars: 0.5, index: 0.5}
+      min_coverage: 0.5              # or {indicators: 0.5, pillars: 0.5, index: 0.5}
     quotas:
       max_per_province: null
       min_share_outside_java: null
@@ -99,6 +99,12 @@ KNOWN_INDICATORS = (
     "dau",
     "dak",
     "total_revenue",
+    "female_mean_years_schooling",
+    "food_expenditure_share_pct",
+    "government_consumption_pct_grdp",
+    "health_worker_ratio",
+    "night_light_sum",
+    "urban_population_pct",
 )
 
 AVAILABILITIES = ("measured", "unavailable", "user_supplied")
@@ -285,8 +291,12 @@ class PillarSpec:
 
 @dataclass(frozen=True)
 class MethodsSpec:
-    """The method of each step; ``aggregation_*`` and ``weighting_*`` are per level, ``min_coverage_*``
-    is the minimum share of a group's components that must be present for a score to be computed."""
+    """The method of each step; ``aggregation_*`` and ``weighting_*`` are per level.
+
+    ``min_coverage_pillars``/``min_coverage_index``: minimum share of a group's components a region must
+    have for its score to be computed. ``min_coverage_indicators``: minimum share of regions with an
+    observed value for an indicator to be used at all in a data year (else it is excluded, recorded).
+    """
 
     imputation: MethodChoice = MethodChoice("none")
     outliers: MethodChoice = MethodChoice("none")
@@ -297,6 +307,7 @@ class MethodsSpec:
     aggregation_index: MethodChoice = MethodChoice("arithmetic")
     min_coverage_pillars: float = 0.5
     min_coverage_index: float = 0.5
+    min_coverage_indicators: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -827,9 +838,10 @@ def _parse_methods(raw: Any, problems: _Problems) -> MethodsSpec:
                 kw[f"{key}_{lvl}"] = m
     if "min_coverage" in raw:
         mc = raw["min_coverage"]
+        levels = ("indicators",) + LEVELS
         if isinstance(mc, Mapping):
-            _check_keys(mc, LEVELS, "methods.min_coverage", problems)
-            for lvl in LEVELS:
+            _check_keys(mc, levels, "methods.min_coverage", problems)
+            for lvl in levels:
                 if lvl in mc:
                     v = _number(mc[lvl], f"methods.min_coverage.{lvl}", problems, unit=True)
                     if v is not None:
