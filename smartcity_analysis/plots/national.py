@@ -99,14 +99,16 @@ def correlation_heatmap(corr: pd.DataFrame, *, ax=None, annotate: bool = True):
     return ax
 
 
-def selection_categories(nominal: pd.Series, actual: pd.Series, in_pool: pd.Series | None = None) -> pd.Series:
-    """Per region: ``both``, ``nominal only``, ``actual only``, ``neither`` or ``not in pool``."""
+def selection_categories(nominal: pd.Series, actual: pd.Series, in_pool: pd.Series | None = None, *,
+                         names: tuple[str, str] = ("nominal", "actual")) -> pd.Series:
+    """Per region: ``both``, ``<first> only``, ``<second> only``, ``neither`` or ``not in pool``."""
+    first, second = names
     nominal = nominal.fillna(False).astype(bool)
     actual = actual.reindex(nominal.index).fillna(False).astype(bool)
     cat = pd.Series("neither", index=nominal.index, dtype=object)
     cat[nominal & actual] = "both"
-    cat[nominal & ~actual] = "nominal only"
-    cat[~nominal & actual] = "actual only"
+    cat[nominal & ~actual] = f"{first} only"
+    cat[~nominal & actual] = f"{second} only"
     if in_pool is not None:
         out = ~in_pool.reindex(nominal.index).fillna(True).astype(bool)
         cat[out & ~actual & ~nominal] = "not in pool"
@@ -141,11 +143,17 @@ def category_map(categories: pd.Series, colours: Mapping[str, str], *, boundarie
 
 
 def selection_map(nominal: pd.Series, actual: pd.Series, in_pool: pd.Series | None = None, *,
-                  boundaries: Mapping | None = None, title: str | None = None, ax=None):
-    """Map of the nominal selection against the actual cohort (both / nominal only / actual only)."""
-    cats = selection_categories(nominal, actual, in_pool)
-    return category_map(cats, SELECTION_COLOURS, boundaries=boundaries,
-                        title=title or "Nominal selection (spec) against the actual cohort", ax=ax)
+                  names: tuple[str, str] = ("nominal", "actual"), boundaries: Mapping | None = None,
+                  title: str | None = None, ax=None):
+    """Map of two selections against each other (default: the spec's nominal one and the actual
+    cohort): both / first only / second only / neither / not in pool."""
+    cats = selection_categories(nominal, actual, in_pool, names=names)
+    first, second = names
+    colours = {"both": SELECTION_COLOURS["both"], f"{first} only": SELECTION_COLOURS["nominal only"],
+               f"{second} only": SELECTION_COLOURS["actual only"], "neither": SELECTION_COLOURS["neither"],
+               "not in pool": SELECTION_COLOURS["not in pool"]}
+    return category_map(cats, colours, boundaries=boundaries,
+                        title=title or f"{first.capitalize()} selection against the {second} one", ax=ax)
 
 
 def flag_map(flags: pd.Series, *, label: str, colour: str = "#1b7837", boundaries: Mapping | None = None,

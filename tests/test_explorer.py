@@ -1,0 +1,111 @@
+"""Criteria explorer (issue 7): pure evaluation, widget wiring, headless notebook run."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from scipy.stats import spearmanr
+
+from smartcity_analysis import explorer
+from smartcity_analysis.errors import InputError
+from smartcity_analysis.overview import resolve_spec
+from smartcity_analysis.paths import notebooks_dir
+
+COHORT = 2018
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return resolve_spec("")
+
+
+@pytest.fixture(scope="module")
+def nominal(spec):
+    return explorer.evaluate(spec, COHORT, explorer.nominal_settings(spec, COHORT))
+
+
+def test_nominal_settings_reproduce_the_spec(spec, nominal):
+    s = explorer.nominal_settings(spec, COHORT)
+    assert s.size == spec.cohort(COHORT).size
+    assert dict(s.weights) == {p.id: float(p.weight) for p in spec.pillars}
+    assert explorer.apply_settings(spec, COHORT, s).spec_hash == spec.spec_hash
+    assert nominal.selected.equals(nominal.nominal_selected)
+    assert explorer.changes_table(nominal).empty
+    assert explorer.summary(nominal).loc["Jaccard with nominal", "value"] == 1.0
+
+
+@pytest.mark.parametrize("size", [5, 30, 80])
+def test_cohort_size_is_respected_and_changes_are_consistent(spec, nominal, size):
+    s = dataclasses.replace(explorer.nominal_settings(spec, COHORT), size=size)
+    res = explorer.evaluate(spec, COHORT, s, nominal=nominal.nominal)
+    assert int(res.selected.sum()) == size
+    changes = explorer.changes_table(res)
+    entered = set(changes.index[changes["change"] == "entered"])
+    left = set(changes.index[changes["change"] == "left"])
+    now, before = set(res.selected[res.selected].index), set(res.nominal_selected[res.nominal_selected].index)
+    assert entered == now - before and left == before - now
+    nominal_size = spec.cohort(COHORT).size
+    assert len(entered) - len(left) == size - nominal_size
+
+
+def test_single_pillar_weight_ranks_by_that_pillar(spec, nominal):
+    """With every weight on the IPM pillar the score is a monotone function of IPM."""
+    weights = tuple((pid, 1.0 if pid == "human_development" else 0.0) for pid, _ in
+                    explorer.nominal_settings(spec, COHORT).weights)
+    s = dataclasses.replace(explorer.nominal_settings(spec, COHORT), weights=weights)
+    res = explorer.evaluate(spec, COHORT, s, nominal=nominal.nominal)
+    t = res.table.dropna(subset=["score", "pillar_human_development"])
+    rho = spearmanr(t["score"], t["pillar_human_development"]).statistic
+    assert rho == pytest.approx(1.0)
+
+
+def test_bad_settings_are_rejected(spec):
+    base = explorer.nominal_settings(spec, COHORT)
+    with pytest.raises(InputError, match="non-negative"):
+        explorer.apply_settings(spec, COHORT, dataclasses.replace(
+            base, weights=tuple((p, -1.0) for p, _ in base.weights)))
+    with pytest.raises(InputError, match="at least 1"):
+        explorer.apply_settings(spec, COHORT, dataclasses.replace(base, size=0))
+    with pytest.raises(InputError, match="Unknown normalisation"):
+        explorer.apply_settings(spec, COHORT, dataclasses.replace(base, normalisation="magic"))
+
+
+def test_method_options_offer_nominal_first_then_declared_alternatives(spec):
+    options = explorer.method_options(spec)
+    norm = list(options["normalisation"].values())
+    assert norm[0] == spec.methods.normalisation
+    assert set(norm[1:]) <= set(spec.uncertainty.normalisations)
+
+
+def test_widgets_are_wired(spec):
+    app = explorer.Explorer(spec, COHORT, top=10)
+    assert int(app.result.selected.sum()) == spec.cohort(COHORT).size
+    app.controls["size"].value = 12  # as a user releasing the slider
+    assert int(app.result.selected.sum()) == 12
+    assert len(explorer.ranking_table(app.result, 10)) == 10
+    alt = list(app.controls["normalisation"].options)[-1]
+    app.controls["normalisation"].value = alt
+    assert app.result.settings.normalisation == alt
+    app.controls["weight:human_development"].value = -1.0  # clamped by the slider to its minimum 0
+    assert dict(app.result.settings.weights)["human_development"] == 0.0
+    app.reset()
+    assert app.result.settings == explorer.nominal_settings(spec, COHORT)
+    assert explorer.changes_table(app.result).empty
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_explorer_notebook_runs_headless_with_defaults(tmp_path):
+    import papermill
+
+    nb = papermill.execute_notebook(
+        str(notebooks_dir() / "criteria_explorer.ipynb"), str(tmp_path / "out.ipynb"),
+        cwd=str(notebooks_dir()), progress_bar=False, kernel_name="python3",
+    )
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    kinds = {k for o in outputs for k in o.get("data", {})}
+    assert "application/vnd.jupyter.widget-view+json" in kinds  # the app was displayed
+    html = "".join(o["data"].get("text/html", "") for o in outputs if "data" in o)
+    assert "Jaccard with nominal" in html
