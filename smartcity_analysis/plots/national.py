@@ -70,7 +70,7 @@ def distributions(normalised: pd.DataFrame, *, ax=None):
     ax = _axes(ax, (6.5, 0.3 * normalised.shape[1] + 0.8))
     cols = list(normalised.columns)
     data = [normalised[c].dropna().to_numpy() for c in cols]
-    ax.boxplot(data, vert=False, widths=0.6, flierprops={"markersize": 2, "alpha": 0.4})
+    ax.boxplot(data, orientation="horizontal", widths=0.6, flierprops={"markersize": 2, "alpha": 0.4})
     ax.set_yticks(np.arange(1, len(cols) + 1), cols, fontsize=7)
     ax.set_xlabel("normalised value", fontsize=8)
     ax.tick_params(axis="x", labelsize=7)

@@ -1,0 +1,176 @@
+"""National overview and the batch index page (issue 7)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smartcity_analysis import overview, site
+from smartcity_analysis.errors import InputError
+from smartcity_analysis.plots import national
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return overview.load_overview(overview.OverviewParams(cohort=2018, draws=50))
+
+
+# ------------------------------------------------------------------------------ overview tables
+def test_params_validate():
+    assert overview.OverviewParams().validate().cohort == 2018
+    for bad in ({"cohort": 2020}, {"cohort": "2018"}, {"draws": 0}, {"spec": 3}):
+        with pytest.raises(InputError):
+            overview.OverviewParams(**bad).validate()
+
+
+def test_agreement_counts_add_up(ctx):
+    a = overview.agreement_table(ctx)["value"]
+    n, act, both = a["nominal selection (spec)"], a["actual cohort (selected or added late)"], a["in both"]
+    assert n == ctx.spec.cohort(2018).size
+    assert both + a["nominal only"] == n and both + a["actual only"] == act
+    assert a["Jaccard"] == pytest.approx(both / (n + act - both), abs=1e-3)
+
+
+def test_actual_cohort_comes_from_the_programme_list(ctx):
+    from smartcity_analysis.loaders import load_cohorts
+
+    c = load_cohorts()
+    expected = set(c[(c["cohort_year"] == 2018) & c["status"].isin(overview.ACTUAL_SELECTED_STATUSES)]
+                   ["region_code"])
+    t = ctx.table
+    assert set(t.index[t["actual"]]) == expected
+
+
+def test_equity_table_partitions_the_selection(ctx):
+    eq = overview.equity_table(ctx)
+    t = ctx.table
+    assert list(eq.index) == ["Java", "outside Java"]
+    assert eq["nominal"].sum() == int(t["selected"].sum())
+    assert eq["actual"].sum() == int(t["actual"].sum())
+    assert eq["pool"].sum() == int(t["in_pool"].sum())
+    assert eq.loc["Java", "pool"] == int((t["in_pool"] & (t["island_group"] == "Jawa")).sum())
+    assert eq["nominal %"].sum() == pytest.approx(100, abs=0.2)
+
+
+def test_criteria_table_lists_every_declared_criterion(ctx):
+    crit = overview.criteria_table(ctx)
+    assert list(crit["indicator"]) == [i.code for i in ctx.spec.indicators]
+    unavailable = crit[crit["availability"] != "measured"]
+    assert unavailable["coverage %"].isna().all()  # never filled in
+    text = overview.unmeasured_criteria(ctx)
+    for name in unavailable.index:
+        assert name in text
+    measured = crit[crit["availability"] == "measured"]["coverage %"].dropna()
+    assert ((measured >= 0) & (measured <= 100)).all()
+
+
+def test_reliability_table_matches_cronbach_on_the_normalised_data(ctx):
+    from smartcity_analysis.diagnostics import cronbach_alpha
+
+    rel = overview.reliability_table(ctx)
+    assert rel.loc["all indicators", "Cronbach alpha"] == pytest.approx(
+        cronbach_alpha(ctx.index_result.normalised), abs=0.005)
+
+
+def test_revealed_weights_are_a_distribution(ctx):
+    rw = overview.revealed_weights_table(ctx)
+    w = rw.drop(index="AUC (in sample)")["revealed weight"]
+    assert (w >= 0).all() and w.sum() == pytest.approx(1, abs=0.01)
+    assert 0 <= rw.loc["AUC (in sample)", "revealed weight"] <= 1
+
+
+def test_selection_categories_known_answer():
+    idx = pd.Index(["1101", "1102", "1103", "1104", "1105"])
+    nominal = pd.Series([True, True, False, False, False], index=idx)
+    actual = pd.Series([True, False, True, False, False], index=idx)
+    in_pool = pd.Series([True, True, True, True, False], index=idx)
+    cats = national.selection_categories(nominal, actual, in_pool)
+    assert list(cats) == ["both", "nominal only", "actual only", "neither", "not in pool"]
+
+
+def test_figures_return_axes(ctx):
+    import matplotlib.pyplot as plt
+
+    axes = [
+        national.coverage_chart(overview.criteria_table(ctx)),
+        national.coverage_map(overview.coverage_by_region(ctx)),
+        national.distributions(ctx.index_result.normalised),
+        national.correlation_heatmap(overview.correlation(ctx)),
+        national.selection_map(**overview.selection_flags(ctx)),
+        national.java_comparison(overview.equity_table(ctx)),
+    ]
+    for ax in axes:
+        assert isinstance(ax, plt.Axes)
+    legend = [t.get_text() for t in axes[4].get_legend().get_texts()]
+    both = int(overview.agreement_table(ctx).loc["in both", "value"])
+    assert f"both ({both})" in legend
+    plt.close("all")
+
+
+# ----------------------------------------------------------------------------------- index page
+def _regions():
+    return pd.DataFrame(
+        {"name": ["Kota A", "Kabupaten B", "Kota C"], "province_name": ["P1", "P1", "P2"],
+         "type": ["kota", "kabupaten", "kota"]},
+        index=pd.Index(["1171", "1101", "1271"], name="region_code"))
+
+
+def test_index_table_known_answer():
+    selection = pd.DataFrame({
+        "region_code": ["1171", "1101", "1271"], "score": [80.0, 50.0, np.nan],
+        "rank_national": [1, 2, np.nan], "in_pool": [True, True, False],
+        "eligible": [True, False, True], "selected": [True, False, False],
+        "actual_cohort": [2018, np.nan, 2017], "actual_status": ["selected", None, "added_late"]})
+    robustness = pd.DataFrame({"region_code": ["1171", "1101"], "p_selected": [0.93, 0.0]})
+    manifest = {"jobs": {"1171": {"status": "done", "output": "1171-kota-a.pdf"},
+                         "1101": {"status": "failed", "output": None}}}
+    t = site.index_table(_regions(), selection=selection, robustness=robustness, manifest=manifest)
+    assert list(t["nominal"]) == ["selected", "ineligible", "not in pool"]
+    assert list(t["actual"]) == ["2018", "", "2017 (added_late)"]
+    assert t.loc["1171", "p_selected"] == 0.93 and np.isnan(t.loc["1271", "p_selected"])
+    assert list(t["report"]) == ["1171-kota-a.pdf", "", ""]
+
+    page = site.render_index_html(t, cohort=2018, overview_href="national-overview.pdf",
+                                  notes=["robustness <missing>"])
+    assert page.count("<tr class=\"selected\">") == 1
+    assert '<a href="1171-kota-a.pdf">PDF</a>' in page
+    assert '<a href="national-overview.pdf">' in page
+    assert "robustness &lt;missing&gt;" in page  # escaped
+    assert 'data-v="0.93"' in page and "sortable" in page
+
+
+def test_write_index_for_a_cohort(tmp_path):
+    from smartcity_analysis.batch import write_json_atomic
+
+    cohort_dir = tmp_path / "2018"
+    (cohort_dir).mkdir()
+    (cohort_dir / "6372-kota-banjarbaru.pdf").write_bytes(b"%PDF")
+    write_json_atomic(cohort_dir / "manifest.json", {"jobs": {
+        "6372": {"status": "done", "output": "6372-kota-banjarbaru.pdf"},
+        "overview": {"status": "done", "output": "national-overview.pdf"}}})
+    path = site.write_index(tmp_path, cohort=2018, draws=50)
+    page = path.read_text()
+    assert path == cohort_dir / "index.html"
+    assert page.count("<tr") == 514 + 1  # header row + one per region
+    assert '<a href="6372-kota-banjarbaru.pdf">PDF</a>' in page
+    assert "Kota Banjarbaru" in page and "national-overview.pdf" in page
+    assert json.loads((cohort_dir / "manifest.json").read_text())  # untouched, still valid
+
+
+# ---------------------------------------------------------------------------------- end to end
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_overview_notebook_renders_headless_to_pdf(tmp_path):
+    from pypdf import PdfReader
+
+    path = overview.render_overview({"cohort": 2018, "draws": 50}, tmp_path, "pdf")
+    assert path == tmp_path / "2018" / "national-overview.pdf"
+    reader = PdfReader(str(path))
+    text = "\n".join(p.extract_text() or "" for p in reader.pages)
+    assert "National overview, cohort 2018" in text
+    for section in ("criteria and which have data", "Spatial equity", "Java"):
+        assert section in text
+    assert len(reader.pages) >= 3
