@@ -249,7 +249,7 @@ SOURCES: dict[str, dict] = {
         notes="PAD, DAU, DAK, total revenue (IDR -> billion IDR), population and urban share; Java "
               "only, 2000-2015. GDP workbooks not used (2000 prices, excluding oil and gas)."),
     "derived": dict(
-        origin="computed by smartcity_analysis.databuild.build from other published values",
+        origin="computed by smartcity_analysis.databuild.orchestrator from other published values",
         licence="as the inputs",
         citation="smartcity-analysis data build (see data/indicators.yml caveats for formulas).",
         notes="population 2018-2020, population_density, grdp_growth, "

@@ -142,7 +142,7 @@ def select_primary(recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     several = primary.groupby(["indicator", "year"])["source_id"].nunique()
     if (several > 1).any():
         raise RawDataError(f"Several primary sources for {several[several > 1].index.tolist()}; "
-                           f"list them in PRIMARY in databuild/build.py.")
+                           f"list them in PRIMARY in databuild/orchestrator.py.")
     return primary.reset_index(drop=True), secondary.reset_index(drop=True)
 
 
@@ -168,7 +168,7 @@ def _derive(primary: pd.DataFrame, secondary: pd.DataFrame, regions: pd.DataFram
     gdp = series("grdp_real")
     pc = series("grdp_per_capita")
     pop_years = set(pop.index.get_level_values("year"))
-    both = gdp[["value"]].join(pc[["value"]], rsuffix="_pc", how="inner")
+    both = gdp[["value"]].join(pc[["value"]].rename(columns={"value": "value_pc"}), how="inner")
     both = both[~both.index.get_level_values("year").isin(pop_years)]
     both = both[both["value_pc"] > 0]
     new_pop = (both["value"] * 1e6 / both["value_pc"]).round(0)
@@ -189,7 +189,7 @@ def _derive(primary: pd.DataFrame, secondary: pd.DataFrame, regions: pd.DataFram
     out.append(_records(g.set_index(["region_code", "year"])["growth"], "grdp_growth"))
 
     gs = series("government_consumption")
-    share = gs[["value"]].join(gdp[["value"]], rsuffix="_gdp", how="inner")
+    share = gs[["value"]].join(gdp[["value"]].rename(columns={"value": "value_gdp"}), how="inner")
     share = share[share["value_gdp"] > 0]
     out.append(_records((100 * share["value"] / share["value_gdp"]).round(4),
                         "government_consumption_pct_grdp"))
