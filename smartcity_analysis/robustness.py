@@ -34,7 +34,6 @@ OECD/JRC (2008). Handbook on Constructing Composite Indicators, step 7 (uncertai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,19 +43,20 @@ from scipy import stats
 from smartcity_analysis.errors import ComputationError, InputError
 
 __all__ = [
-    "ARRAY_AGGREGATORS",
-    "ARRAY_NORMALISERS",
     "DrawOutcome",
     "DrawPlan",
     "Factor",
-    "MaxQuota",
-    "MinQuota",
+    "QuotaArrays",
     "RobustnessProblem",
+    "SpecContext",
     "ThresholdRule",
     "UncertaintySettings",
     "classify",
     "draw_plan",
     "evaluate_plan",
+    "evaluate_plan_reference",
+    "problem_from_spec",
+    "settings_from_spec",
     "factor_layout",
     "jaccard_to",
     "nominal_plan",
@@ -69,14 +69,12 @@ __all__ = [
 ROBUST_IN = 0.95
 ROBUST_OUT = 0.05
 
-#: Number of draws whose value-noise streams share one seed block (fixed, so results do not depend on
-#: the memory chunk size).
-_NOISE_BLOCK = 1
-
 
 # ---------------------------------------------------------------------------------------------------
 # Settings and problem
 # ---------------------------------------------------------------------------------------------------
+
+WEIGHT_LEVELS = ("pillars", "indicators", "both")
 
 
 @dataclass(frozen=True)
@@ -90,35 +88,34 @@ class UncertaintySettings:
         weights ``w0`` (normalised); ``"bounds"``: each weight uniform in ``w0 * (1 +- bound)``, then
         renormalised to sum 1.
     concentration : float
-        Dirichlet concentration (larger = closer to nominal; mean is ``w0``, variance
+        Dirichlet concentration (larger = closer to nominal; mean ``w0``, variance
         ``w0 (1 - w0) / (concentration + 1)``).
     bound : float
         Relative half-width for ``"bounds"`` (0.25 = +-25 %).
-    weight_level : {"pillar", "indicator", "both"}
-        Which level of the hierarchy varies: pillar weights, within-pillar indicator weights, or both.
-    normalisers, imputers : tuple of str
-        Alternatives (the nominal one included or not: the nominal is always added first). One is
-        drawn uniformly per draw when there are two or more.
-    aggregators_within, aggregators_across : tuple of str
-        Alternative aggregation methods within pillars and across pillars (drawn uniformly).
+    weight_level : {"pillars", "indicators", "both"}
+        Which level varies: pillar weights, indicator weights within each pillar, or both.
     thresholds : dict
-        ``rule_id -> (low, high)``: that eligibility rule's threshold is uniform in ``[low, high]``.
+        ``rule_id -> (low, high)``: that eligibility rule's threshold (``value`` of a threshold rule,
+        ``min_share`` of a completeness rule) is uniform in ``[low, high]``.
     noise : float
-        Relative noise on indicator values: each value is multiplied by ``1 + noise * z``, ``z ~ N(0, 1)``
-        independently per region, indicator and draw (scores only; eligibility rules use the published
-        values so a non-uncertain rule stays exact).
+        Relative noise on indicator values: each value is multiplied by ``1 + noise * z``,
+        ``z ~ N(0, 1)`` independently per region, indicator and draw (on the published scale, after
+        imputation and outlier treatment, before normalisation; scores only: eligibility rules keep the
+        published values, so a rule whose threshold is not uncertain stays exact).
     leave_one_out : float
-        Probability that a draw drops one indicator (chosen uniformly); 0 disables the factor.
+        Probability that a draw leaves one indicator out (chosen uniformly); ``m / (m + 1)`` makes the
+        factor uniform over "none" and each of the ``m`` indicators. 0 disables it.
+
+    Notes
+    -----
+    Method alternatives (normalisation, imputation, aggregation per level) are carried by the
+    :class:`RobustnessProblem` (they need index builds); every alternative is equally likely.
     """
 
     weights: str = "none"
     concentration: float = 50.0
     bound: float = 0.25
-    weight_level: str = "pillar"
-    normalisers: tuple[str, ...] = ()
-    imputers: tuple[str, ...] = ()
-    aggregators_within: tuple[str, ...] = ()
-    aggregators_across: tuple[str, ...] = ()
+    weight_level: str = "both"
     thresholds: dict = field(default_factory=dict)
     noise: float = 0.0
     leave_one_out: float = 0.0
@@ -129,9 +126,9 @@ class UncertaintySettings:
             problems.append(
                 f"weights must be 'none', 'dirichlet' or 'bounds'; got {self.weights!r}"
             )
-        if self.weight_level not in ("pillar", "indicator", "both"):
+        if self.weight_level not in WEIGHT_LEVELS:
             problems.append(
-                f"weight_level must be 'pillar', 'indicator' or 'both'; got {self.weight_level!r}"
+                f"weight_level must be one of {WEIGHT_LEVELS}; got {self.weight_level!r}"
             )
         if not (self.concentration > 0):
             problems.append(f"concentration must be > 0; got {self.concentration!r}")
@@ -144,7 +141,7 @@ class UncertaintySettings:
         for rule, rng in self.thresholds.items():
             if len(rng) != 2 or not (float(rng[0]) <= float(rng[1])):
                 problems.append(
-                    f"thresholds[{rule!r}] must be (low, high) with low <= high; got {rng!r}"
+                    f"thresholds[{rule!r}] must be (low, high), low <= high; got {rng!r}"
                 )
         if problems:
             raise InputError("Invalid uncertainty settings: " + "; ".join(problems) + ".")
@@ -156,10 +153,6 @@ class UncertaintySettings:
             "concentration": float(self.concentration),
             "bound": float(self.bound),
             "weight_level": self.weight_level,
-            "normalisers": list(self.normalisers),
-            "imputers": list(self.imputers),
-            "aggregators_within": list(self.aggregators_within),
-            "aggregators_across": list(self.aggregators_across),
             "thresholds": {
                 k: [float(v[0]), float(v[1])] for k, v in sorted(self.thresholds.items())
             },
@@ -170,96 +163,113 @@ class UncertaintySettings:
 
 @dataclass(frozen=True)
 class ThresholdRule:
-    """An eligibility rule ``value >= threshold`` (op ``">="``) or ``value <= threshold`` (``"<="``).
+    """An eligibility rule whose threshold is drawn: pass iff ``value op threshold``.
 
-    ``values`` are the published (raw) values of the rule's indicator, one per region; NaN fails the
-    rule (a region without the figure cannot be shown to pass it).
+    ``values`` has shape ``(L, n)``: the rule's values per leave-one-out variant (row 0: nothing left
+    out), e.g. the published values of its indicator, or the observed share for a completeness rule
+    (plus the engine's ``1e-12`` tolerance). ``active[l]`` is False where the engine skips the rule
+    (its indicator is the one left out). A missing value fails unless ``missing_passes``.
     """
 
     rule_id: str
     values: np.ndarray
     op: str
     threshold: float
+    missing_passes: bool = False
+    active: np.ndarray | None = None
 
-    def passes(self, thresholds: np.ndarray) -> np.ndarray:
-        """Pass mask ``(draws, regions)`` for a vector of thresholds, one per draw."""
-        v = self.values[None, :]
+    def passes(self, thresholds: np.ndarray, variant: np.ndarray) -> np.ndarray:
+        """Pass mask ``(draws, regions)`` for one threshold and one leave-out variant per draw."""
+        v = np.asarray(self.values, dtype=float)[np.asarray(variant)]
         t = np.asarray(thresholds, dtype=float)[:, None]
+        if self.op not in _OPS:
+            raise InputError(f"Rule {self.rule_id!r}: unknown operator {self.op!r}.")
         with np.errstate(invalid="ignore"):
-            if self.op == ">=":
-                out = v >= t
-            elif self.op == ">":
-                out = v > t
-            elif self.op == "<=":
-                out = v <= t
-            elif self.op == "<":
-                out = v < t
-            else:
-                raise InputError(f"Rule {self.rule_id!r}: unknown operator {self.op!r}.")
-        return out & ~np.isnan(v)
+            out = _OPS[self.op](v, t)
+        miss = np.isnan(v)
+        out = np.where(miss, self.missing_passes, out)
+        if self.active is not None:
+            out |= ~np.asarray(self.active, dtype=bool)[np.asarray(variant)][:, None]
+        return out
+
+
+_OPS = {
+    ">=": np.greater_equal,
+    ">": np.greater,
+    "<=": np.less_equal,
+    "<": np.less,
+    "==": np.equal,
+    "!=": np.not_equal,
+}
 
 
 @dataclass(frozen=True)
-class MaxQuota:
-    """At most ``cap`` selected regions per group (e.g. per province). ``labels``: int per region."""
+class QuotaArrays:
+    """A cohort's quotas as arrays, with the engine's greedy semantics (``selection.select_cohort``).
 
-    name: str
-    labels: np.ndarray
-    cap: int
+    ``province`` (n,) int labels and ``max_per_province`` (None = no cap); ``type_labels`` (n,) int with
+    ``type_min``/``type_max`` per label (counts; 0 / a large number = no limit); ``outside`` (n,) bool
+    (outside Java) with ``min_outside`` (count).
+    """
 
-
-@dataclass(frozen=True)
-class MinQuota:
-    """At least ``minimum`` selected regions among ``members`` (bool per region), e.g. outside Java."""
-
-    name: str
-    members: np.ndarray
-    minimum: int
+    province: np.ndarray
+    type_labels: np.ndarray
+    type_min: np.ndarray
+    type_max: np.ndarray
+    outside: np.ndarray
+    min_outside: int = 0
+    max_per_province: int | None = None
 
 
 @dataclass(frozen=True)
 class RobustnessProblem:
     """Everything the vectorised kernel needs, as arrays (regions in a fixed order).
 
+    Build it from a spec with :func:`problem_from_spec`; tests build tiny ones by hand.
+
     Parameters
     ----------
     region_codes : tuple of str
-        ``n`` 4-character BPS codes (all regions; the pool is a mask).
+        ``n`` 4-character BPS codes (all regions of the build; the pool is in ``eligible_fixed``).
     indicators : tuple of str
-        ``m`` indicator codes.
+        ``m`` computed indicator codes.
     pillars : tuple of str
-        ``P`` pillar codes.
+        ``P`` pillar ids (those with a computed indicator).
     pillar_of : ndarray of int, shape (m,)
         Pillar index of each indicator.
-    within_weights : ndarray, shape (m,)
-        Nominal indicator weights within their pillar (any positive scale; renormalised per pillar).
-    pillar_weights : ndarray, shape (P,)
-        Nominal pillar weights (renormalised to sum 1).
-    normalised : ndarray, shape (I, N, n, m)
-        Normalised values for every (imputer, normaliser) alternative; ``[0, 0]`` is the nominal.
+    within_weights, pillar_weights : ndarray, shapes (m,), (P,)
+        Nominal weights (renormalised per pillar / to sum 1).
+    normalised : ndarray, shape (I, N, L, n, m)
+        Normalised values per imputation alternative, normalisation alternative and leave-one-out
+        variant (``L = 1``, or ``m + 1`` with variant ``j + 1`` = indicator ``j`` left out, its column
+        NaN). ``[0, 0, 0]`` is the nominal build.
     imputers, normalisers : tuple of str
-        Names along the first two axes of ``normalised``.
-    treated : ndarray, shape (I, n, m), optional
-        Values entering normalisation (after imputation and outlier treatment), needed only when
-        ``noise > 0``; the noisy values are normalised with :data:`ARRAY_NORMALISERS`.
-    aggregators_within, aggregators_across : tuple of str
-        Aggregation alternatives (``[0]`` nominal), names in :data:`ARRAY_AGGREGATORS`.
-    eligible_fixed : ndarray of bool, shape (n,)
-        Pool membership and every eligibility rule whose threshold is not uncertain.
-    threshold_rules : tuple of ThresholdRule
-        Rules whose threshold is drawn (the nominal threshold is used in the nominal plan).
+        Labels of the alternatives along the first two axes.
+    aggregators_within : tuple
+        Alternatives for the pillar level; each alternative is a tuple of ``P`` ``(name, kwargs)``
+        pairs (one per pillar, so per-pillar overrides of the nominal spec are kept).
+    aggregators_across : tuple
+        Alternatives ``(name, kwargs)`` for the index level.
+    eligible_fixed : ndarray of bool, shape (L, n)
+        Pool membership and every eligibility rule whose threshold is not uncertain, per variant.
     k : int
         Cohort size.
-    tie_order : ndarray of int, shape (n,)
-        Priority among equal scores (lower wins), e.g. ``argsort`` of the region codes.
-    max_quotas, min_quotas : tuple
-        :class:`MaxQuota` / :class:`MinQuota` constraints of the cohort.
-    directions : ndarray, shape (m,)
-        +1 / -1 indicator directions (used by the array normalisers under noise).
-    norm_reference : ndarray of bool, shape (n,), optional
-        Regions whose values define the normalisation (min/max, mean/sd); default all.
-    min_coverage : float
-        Minimum share of (weighted) indicator data for a pillar / index score; below it, NaN.
+    tie_order : ndarray of int, shape (L, n)
+        Rank of each region in the spec's tie-breaking order (lower wins a tie of equal scores).
+    threshold_rules : tuple of ThresholdRule
+        Rules whose threshold is drawn.
+    quotas : QuotaArrays or None
+    min_coverage_within, min_coverage_across : float
+        The spec's ``min_coverage`` for pillar and index scores.
+    treated : ndarray, shape (I, L, n, m), optional
+        Values entering normalisation, needed only for value noise.
+    transforms : tuple, optional
+        Per indicator ``None``/``"log"``/``"log1p"``: how ``treated`` relates to the published scale.
+    normaliser_groups : tuple, optional
+        Per normalisation alternative, ``((column indices, name, kwargs), ...)``: how the engine
+        normalises the columns (per-indicator overrides included); needed only for value noise.
+    directions : ndarray, shape (m,), optional
+    cohort : int, optional
     """
 
     region_codes: tuple
@@ -277,41 +287,42 @@ class RobustnessProblem:
     k: int
     tie_order: np.ndarray
     threshold_rules: tuple = ()
-    max_quotas: tuple = ()
-    min_quotas: tuple = ()
+    quotas: QuotaArrays | None = None
+    min_coverage_within: float = 0.0
+    min_coverage_across: float = 0.0
     treated: np.ndarray | None = None
+    transforms: tuple | None = None
+    normaliser_groups: tuple | None = None
     directions: np.ndarray | None = None
-    norm_reference: np.ndarray | None = None
-    min_coverage: float = 0.0
     cohort: int | None = None
 
     def __post_init__(self):
         n, m, p = len(self.region_codes), len(self.indicators), len(self.pillars)
         problems = []
-        if self.normalised.shape[2:] != (n, m):
-            problems.append(
-                f"normalised has shape {self.normalised.shape}, expected (I, N, {n}, {m})"
-            )
-        if self.normalised.shape[:2] != (len(self.imputers), len(self.normalisers)):
+        shape = np.shape(self.normalised)
+        if len(shape) != 5 or shape[3:] != (n, m):
+            problems.append(f"normalised has shape {shape}, expected (I, N, L, {n}, {m})")
+        elif shape[:2] != (len(self.imputers), len(self.normalisers)):
             problems.append("normalised's first two axes must match imputers x normalisers")
-        if np.asarray(self.pillar_of).shape != (m,) or (
-            m and (self.pillar_of.min() < 0 or self.pillar_of.max() >= p)
-        ):
+        elif shape[2] not in (1, m + 1):
+            problems.append(f"normalised's leave-one-out axis must have 1 or {m + 1} entries")
+        pillar_of = np.asarray(self.pillar_of)
+        if pillar_of.shape != (m,) or (m and (pillar_of.min() < 0 or pillar_of.max() >= p)):
             problems.append(f"pillar_of must be {m} ints in [0, {p})")
-        if np.asarray(self.eligible_fixed).shape != (n,):
-            problems.append(f"eligible_fixed must have {n} entries")
+        n_l = shape[2] if len(shape) == 5 else 1
+        if np.shape(self.eligible_fixed) != (n_l, n):
+            problems.append(f"eligible_fixed must have shape ({n_l}, {n})")
+        if np.shape(self.tie_order) != (n_l, n):
+            problems.append(f"tie_order must have shape ({n_l}, {n})")
         if not (1 <= self.k):
             problems.append(f"k must be >= 1; got {self.k}")
         if np.any(np.asarray(self.within_weights) < 0) or np.any(
             np.asarray(self.pillar_weights) < 0
         ):
             problems.append("weights must be >= 0")
-        for name in tuple(self.aggregators_within) + tuple(self.aggregators_across):
-            if name not in ARRAY_AGGREGATORS:
-                problems.append(
-                    f"aggregator {name!r} has no array version; expected one of "
-                    f"{sorted(ARRAY_AGGREGATORS)}"
-                )
+        for alt in self.aggregators_within:
+            if len(alt) != p:
+                problems.append(f"each pillar-level aggregation alternative needs {p} entries")
         if problems:
             raise InputError("Invalid robustness problem: " + "; ".join(problems) + ".")
 
@@ -319,116 +330,10 @@ class RobustnessProblem:
     def n(self) -> int:
         return len(self.region_codes)
 
-
-# ---------------------------------------------------------------------------------------------------
-# Array-level methods (draws x regions x indicators)
-# ---------------------------------------------------------------------------------------------------
-
-
-def _weighted(values: np.ndarray, weights: np.ndarray, min_coverage: float):
-    """Shared preparation: weights broadcast to values, zeroed where values are missing."""
-    present = ~np.isnan(values)
-    w = np.broadcast_to(weights, values.shape) * present
-    wsum = w.sum(axis=-1)
-    total = np.broadcast_to(weights, values.shape).sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        coverage = np.where(total > 0, wsum / total, 0.0)
-    ok = (wsum > 0) & (coverage >= min_coverage - 1e-12)
-    return np.where(present, values, 0.0), w, wsum, ok
-
-
-def agg_arithmetic(values, weights, min_coverage=0.0):
-    """Weighted arithmetic mean over the last axis, weights renormalised over present values.
-
-    Notes
-    -----
-    ``y = sum_j w_j x_j / sum_j w_j`` over non-missing ``x_j``; NaN when the present weight share is
-    below ``min_coverage`` or zero.
-    """
-    x, w, wsum, ok = _weighted(values, weights, min_coverage)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        y = (w * x).sum(axis=-1) / wsum
-    return np.where(ok, y, np.nan)
-
-
-def agg_geometric(values, weights, min_coverage=0.0):
-    """Weighted geometric mean over the last axis (values must be > 0; a value <= 0 gives NaN).
-
-    Notes
-    -----
-    ``y = exp(sum_j w_j log x_j / sum_j w_j)`` over non-missing ``x_j``.
-    """
-    bad = np.any((values <= 0) & (np.broadcast_to(weights, values.shape) > 0), axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        logs = np.log(np.where(values > 0, values, np.nan))
-    x, w, wsum, ok = _weighted(logs, weights, min_coverage)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        y = np.exp((w * x).sum(axis=-1) / wsum)
-    return np.where(ok & ~bad, y, np.nan)
-
-
-def agg_harmonic(values, weights, min_coverage=0.0):
-    """Weighted harmonic mean over the last axis (values must be > 0).
-
-    Notes
-    -----
-    ``y = sum_j w_j / sum_j (w_j / x_j)`` over non-missing ``x_j``.
-    """
-    bad = np.any((values <= 0) & (np.broadcast_to(weights, values.shape) > 0), axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        inv = np.where(values > 0, 1.0 / values, np.nan)
-    x, w, wsum, ok = _weighted(inv, weights, min_coverage)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        y = wsum / (w * x).sum(axis=-1)
-    return np.where(ok & ~bad, y, np.nan)
-
-
-#: Array aggregators: ``f(values[..., j], weights[..., j], min_coverage) -> values[...]``.
-ARRAY_AGGREGATORS: dict[str, Callable] = {
-    "arithmetic": agg_arithmetic,
-    "geometric": agg_geometric,
-    "harmonic": agg_harmonic,
-}
-
-
-def norm_minmax(values, directions, reference):
-    """Min-max to [0, 100] over the reference regions (axis -2), direction applied.
-
-    Notes
-    -----
-    ``y = 100 (d x - min(d x)) / (max(d x) - min(d x))``, ``d`` = +-1; a constant column gives 50.
-    """
-    x = values * directions
-    ref = np.where(reference[:, None], x, np.nan)
-    lo = np.nanmin(ref, axis=-2, keepdims=True)
-    hi = np.nanmax(ref, axis=-2, keepdims=True)
-    span = hi - lo
-    with np.errstate(invalid="ignore", divide="ignore"):
-        y = np.where(span > 0, 100.0 * (x - lo) / span, 50.0)
-    return np.where(np.isnan(x), np.nan, y)
-
-
-def norm_zscore(values, directions, reference):
-    """z-score over the reference regions (population sd), direction applied.
-
-    Notes
-    -----
-    ``y = (d x - mean) / sd``; a constant column gives 0.
-    """
-    x = values * directions
-    ref = np.where(reference[:, None], x, np.nan)
-    mu = np.nanmean(ref, axis=-2, keepdims=True)
-    sd = np.nanstd(ref, axis=-2, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        y = np.where(sd > 0, (x - mu) / sd, 0.0)
-    return np.where(np.isnan(x), np.nan, y)
-
-
-#: Array normalisers used under value noise: ``f(values (..., n, m), directions (m,), reference (n,))``.
-ARRAY_NORMALISERS: dict[str, Callable] = {
-    "minmax": norm_minmax,
-    "zscore": norm_zscore,
-}
+    @property
+    def n_variants(self) -> int:
+        """Leave-one-out variants ``L`` (1 when leave-one-out is not prepared)."""
+        return int(np.shape(self.normalised)[2])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -445,14 +350,6 @@ class Factor:
     size: int
 
 
-def _alternatives(nominal: tuple, declared: tuple) -> tuple:
-    out = list(nominal[:1])
-    for name in list(nominal[1:]) + list(declared):
-        if name not in out:
-            out.append(name)
-    return tuple(out)
-
-
 def factor_layout(problem: RobustnessProblem, settings: UncertaintySettings) -> list[Factor]:
     """The random factors of a problem under settings, in column order of the unit sample.
 
@@ -461,25 +358,27 @@ def factor_layout(problem: RobustnessProblem, settings: UncertaintySettings) -> 
     """
     factors: list[Factor] = []
     if settings.weights != "none":
-        if settings.weight_level in ("pillar", "both") and len(problem.pillars) > 1:
+        if settings.weight_level in ("pillars", "both") and len(problem.pillars) > 1:
             factors.append(Factor("pillar_weights", "weights", len(problem.pillars)))
-        if settings.weight_level in ("indicator", "both"):
+        if settings.weight_level in ("indicators", "both") and len(problem.indicators) > len(
+            problem.pillars
+        ):
             factors.append(Factor("indicator_weights", "weights", len(problem.indicators)))
     if len(problem.imputers) > 1:
         factors.append(Factor("imputation", "imputation", 1))
     if len(problem.normalisers) > 1:
         factors.append(Factor("normalisation", "normalisation", 1))
     if len(problem.aggregators_within) > 1:
-        factors.append(Factor("aggregation_within", "aggregation_within", 1))
+        factors.append(Factor("aggregation_pillars", "aggregation_pillars", 1))
     if len(problem.aggregators_across) > 1:
-        factors.append(Factor("aggregation_across", "aggregation_across", 1))
+        factors.append(Factor("aggregation_index", "aggregation_index", 1))
     rule_ids = {r.rule_id for r in problem.threshold_rules}
     for rid in sorted(settings.thresholds):
         if rid in rule_ids:
             factors.append(Factor(f"threshold:{rid}", f"threshold:{rid}", 1))
     if settings.noise > 0:
         factors.append(Factor("noise", "noise", 1))
-    if settings.leave_one_out > 0 and len(problem.indicators) > 1:
+    if settings.leave_one_out > 0 and problem.n_variants > 1:
         factors.append(Factor("leave_one_out", "leave_one_out", 1))
     return factors
 
@@ -488,10 +387,10 @@ def factor_layout(problem: RobustnessProblem, settings: UncertaintySettings) -> 
 class DrawPlan:
     """Parameters of every draw (row ``d``), shared by the vectorised and the reference paths.
 
-    ``within_weights`` (D, m) are normalised per pillar and already zero for a left-out indicator;
-    ``pillar_weights`` (D, P) sum to 1 (a pillar emptied by leave-one-out gets weight 0). Indices point
-    into the problem's alternatives; ``thresholds`` (D, R) follow ``problem.threshold_rules``;
-    ``left_out`` is -1 for none; ``noise_seed`` is -1 for no noise.
+    ``within_weights`` (D, m) sum to 1 within each pillar and are zero for a left-out indicator;
+    ``pillar_weights`` (D, P) sum to 1 (a pillar emptied by leave-one-out gets 0). ``imputer``,
+    ``normaliser``, ``agg_within``, ``agg_across`` index the problem's alternatives; ``thresholds``
+    (D, R) follow ``problem.threshold_rules``; ``left_out`` is -1 for none; ``noise_seed`` -1 for none.
     """
 
     within_weights: np.ndarray
@@ -505,6 +404,18 @@ class DrawPlan:
     noise_seed: np.ndarray
     noise: float = 0.0
 
+    _ROW_FIELDS = (
+        "within_weights",
+        "pillar_weights",
+        "imputer",
+        "normaliser",
+        "agg_within",
+        "agg_across",
+        "thresholds",
+        "left_out",
+        "noise_seed",
+    )
+
     @property
     def draws(self) -> int:
         return self.within_weights.shape[0]
@@ -512,30 +423,16 @@ class DrawPlan:
     def take(self, rows) -> DrawPlan:
         """Sub-plan of the given rows."""
         rows = np.asarray(rows)
-        kw = {
-            name: getattr(self, name)[rows]
-            for name in (
-                "within_weights",
-                "pillar_weights",
-                "imputer",
-                "normaliser",
-                "agg_within",
-                "agg_across",
-                "thresholds",
-                "left_out",
-                "noise_seed",
-            )
-        }
+        kw = {name: getattr(self, name)[rows] for name in self._ROW_FIELDS}
         return DrawPlan(noise=self.noise, **kw)
 
 
 def _normalise_within(w: np.ndarray, pillar_of: np.ndarray, n_pillars: int) -> np.ndarray:
     """Scale indicator weights to sum 1 within each pillar (rows of ``w``)."""
     onehot = np.eye(n_pillars)[pillar_of]  # (m, P)
-    sums = w @ onehot  # (D, P)
-    per_ind = sums @ onehot.T  # (D, m)
+    per_ind = (w @ onehot) @ onehot.T  # (D, m): the pillar total of each indicator's pillar
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(per_ind > 0, w / per_ind, 0.0)
+        return np.where(per_ind > 0, w / np.where(per_ind > 0, per_ind, 1.0), 0.0)
 
 
 def _weights_from_unit(u: np.ndarray, nominal: np.ndarray, settings: UncertaintySettings, groups):
@@ -543,8 +440,8 @@ def _weights_from_unit(u: np.ndarray, nominal: np.ndarray, settings: Uncertainty
 
     Notes
     -----
-    Dirichlet: ``g_j = F^{-1}_{Gamma(a_j, 1)}(u_j)``, ``a_j = c * w0_j`` (w0 normalised within its group),
-    ``w_j = g_j / sum_{group} g``: a Dirichlet(``c w0``) vector per group (Gamma representation).
+    Dirichlet: ``g_j = F^{-1}_{Gamma(a_j, 1)}(u_j)``, ``a_j = c * w0_j`` (w0 normalised within its
+    group), ``w_j = g_j / sum_group g``: a Dirichlet(``c w0``) vector per group (Gamma representation).
     Bounds: ``w_j = w0_j (1 + b (2 u_j - 1))``, then normalised within the group.
     """
     u = np.clip(u, 1e-12, 1 - 1e-12)
@@ -654,8 +551,8 @@ def plan_from_unit(
         pillar_weights=pillar,
         imputer=level("imputation", len(problem.imputers)),
         normaliser=level("normalisation", len(problem.normalisers)),
-        agg_within=level("aggregation_within", len(problem.aggregators_within)),
-        agg_across=level("aggregation_across", len(problem.aggregators_across)),
+        agg_within=level("aggregation_pillars", len(problem.aggregators_within)),
+        agg_across=level("aggregation_index", len(problem.aggregators_across)),
         thresholds=thresholds,
         left_out=left_out,
         noise_seed=noise_seed,
@@ -687,25 +584,50 @@ def nominal_plan(problem: RobustnessProblem) -> DrawPlan:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _within_group_rank(order: np.ndarray, labels: np.ndarray, allowed_sorted: np.ndarray):
-    """For each row: 0-based count of earlier allowed entries of the same group, in sorted order."""
-    lab = labels[order]  # (C, n) group label at each sorted position
-    c, n = lab.shape
-    g = int(labels.max()) + 1 if labels.size else 1
-    # stable sort positions by group; within a group they stay in score order
-    key = lab.astype(np.int64) * (n + 1) + np.arange(n)[None, :]
-    key = np.where(allowed_sorted, key, np.int64(g) * (n + 1) + n + 1)  # disallowed last
-    idx = np.argsort(key, axis=1, kind="stable")
-    lab_sorted = np.take_along_axis(np.where(allowed_sorted, lab, -1), idx, axis=1)
-    # position within its run of equal labels
-    start = np.ones_like(lab_sorted, dtype=bool)
-    start[:, 1:] = lab_sorted[:, 1:] != lab_sorted[:, :-1]
-    pos = np.arange(n)[None, :].repeat(c, axis=0)
-    run_start = np.maximum.accumulate(np.where(start, pos, 0), axis=1)
-    rank_sorted = pos - run_start
-    out = np.empty_like(rank_sorted)
-    np.put_along_axis(out, idx, rank_sorted, axis=1)
-    return out
+def _greedy_scan(order, ok_sorted, k, q: QuotaArrays):
+    """The engine's greedy quota selection (``selection.select_cohort``), vectorised over draws.
+
+    Walks down the sorted positions once for all draws at the same time; accepts a region unless its
+    province is full, its type is at its maximum, or accepting it would leave fewer places than the
+    unmet minima need.
+    """
+    c, n = order.shape
+    rows = np.arange(c)
+    taken = np.zeros((c, n), dtype=bool)
+    count = np.zeros(c, dtype=np.int64)
+    n_prov = int(q.province.max()) + 1 if q.province.size else 1
+    prov_count = np.zeros((c, n_prov), dtype=np.int64)
+    n_types = len(q.type_min)
+    type_count = np.zeros((c, n_types), dtype=np.int64)
+    nj = np.zeros(c, dtype=np.int64)
+    tmin = np.asarray(q.type_min, dtype=np.int64)[None, :]
+    tmax = np.asarray(q.type_max, dtype=np.int64)
+    last = int(ok_sorted.sum(axis=1).max()) if c else 0
+    for pos in range(last):
+        active = ok_sorted[:, pos] & (count < k)
+        if not active.any():
+            if (count >= k).all():
+                break
+            continue
+        r = order[:, pos]
+        pr, t, out = q.province[r], q.type_labels[r], q.outside[r].astype(np.int64)
+        acc = active
+        if q.max_per_province is not None:
+            acc = acc & (prov_count[rows, pr] < q.max_per_province)
+        acc = acc & (type_count[rows, t] < tmax[t])
+        left = k - count - 1
+        need_nj = np.maximum(0, q.min_outside - nj - out)
+        tc = type_count.copy()
+        tc[rows, t] += 1
+        need_t = np.maximum(tmin - tc, 0).sum(axis=1)
+        acc = acc & (np.maximum(need_nj, need_t) <= left)
+        idx = np.flatnonzero(acc)
+        taken[idx, pos] = True
+        count[idx] += 1
+        prov_count[idx, pr[idx]] += 1
+        type_count[idx, t[idx]] += 1
+        nj[idx] += out[idx]
+    return taken
 
 
 def select_top_k(
@@ -713,10 +635,9 @@ def select_top_k(
     eligible: np.ndarray,
     k: int,
     tie_order: np.ndarray,
-    max_quotas: Sequence[MaxQuota] = (),
-    min_quotas: Sequence[MinQuota] = (),
+    quotas: QuotaArrays | None = None,
 ):
-    """Select ``k`` regions per row among the eligible by descending score, with quotas.
+    """Select ``k`` regions per row among the eligible by descending score, with the engine's quotas.
 
     Parameters
     ----------
@@ -724,52 +645,38 @@ def select_top_k(
         Scores (NaN = no score, never selected).
     eligible : ndarray of bool, shape (C, n)
     k : int
-    tie_order : ndarray of int, shape (n,)
+    tie_order : ndarray of int, shape (n,) or (C, n)
         Lower value wins a tie of equal scores.
-    max_quotas, min_quotas : sequence
-        Caps per group and minimum counts per member set.
+    quotas : QuotaArrays, optional
 
     Returns
     -------
     selected : ndarray of bool, shape (C, n)
-        Exactly ``min(k, number of admissible regions)`` per row.
+        Exactly ``min(k, number of eligible regions with a score)`` per row without quotas; with
+        quotas, fewer only when the greedy walk cannot meet them.
     rank : ndarray of int32, shape (C, n)
-        1-based rank among eligible regions with a score (0 = not ranked).
+        1-based place in the selection order among eligible regions with a score (0 = not ranked).
 
     Notes
     -----
-    Order: descending score, ties by ``tie_order``. Caps are applied greedily in that order (a region is
-    admissible when fewer than ``cap`` better admissible regions share its group), which equals the
-    greedy "walk down the ranking, skip a region whose group is full". Minimum quotas reserve, in
-    declared order, the best admissible members of their set until the minimum is met; the remaining
-    seats go to the best admissible regions not yet reserved.
+    Order: descending score, then ``tie_order`` (lexicographic, as ``selection.selection_order``).
+    Without quotas the first ``k`` are selected; with quotas the greedy walk of
+    ``selection.select_cohort`` is applied to every row at once.
     """
     scores = np.asarray(scores, dtype=float)
     ok = np.asarray(eligible, dtype=bool) & ~np.isnan(scores)
     c, n = scores.shape
-    perm = np.argsort(np.asarray(tie_order), kind="stable")  # tie priority order
-    key = np.where(ok, -scores, np.inf)[:, perm]
-    order = perm[np.argsort(key, axis=1, kind="stable")]  # (C, n) regions best first
+    tie = np.broadcast_to(np.asarray(tie_order), (c, n))
+    key = np.where(ok, -scores, np.inf)
+    order = np.lexsort((tie, key), axis=-1)  # (C, n) regions best first
     ok_sorted = np.take_along_axis(ok, order, axis=1)
-
+    pos = np.cumsum(ok_sorted, axis=1)
     rank = np.zeros((c, n), dtype=np.int32)
-    np.put_along_axis(rank, order, np.where(ok_sorted, np.cumsum(ok_sorted, axis=1), 0), axis=1)
-
-    allowed_sorted = ok_sorted.copy()
-    for q in max_quotas:
-        wr = _within_group_rank(order, np.asarray(q.labels), allowed_sorted)
-        allowed_sorted &= wr < int(q.cap)
-    taken_sorted = np.zeros_like(allowed_sorted)
-    for q in min_quotas:
-        member_sorted = np.asarray(q.members, dtype=bool)[order] & allowed_sorted
-        have = (taken_sorted & member_sorted).sum(axis=1, keepdims=True)
-        need = np.maximum(int(q.minimum) - have, 0)
-        cand = member_sorted & ~taken_sorted
-        taken_sorted |= cand & (np.cumsum(cand, axis=1) <= need)
-    room = np.maximum(k - taken_sorted.sum(axis=1, keepdims=True), 0)
-    cand = allowed_sorted & ~taken_sorted
-    taken_sorted |= cand & (np.cumsum(cand, axis=1) <= room)
-
+    np.put_along_axis(rank, order, np.where(ok_sorted, pos, 0).astype(np.int32), axis=1)
+    if quotas is None:
+        taken_sorted = ok_sorted & (pos <= k)
+    else:
+        taken_sorted = _greedy_scan(order, ok_sorted, int(k), quotas)
     selected = np.zeros((c, n), dtype=bool)
     np.put_along_axis(selected, order, taken_sorted, axis=1)
     return selected, rank
@@ -789,76 +696,134 @@ class DrawOutcome:
     rank: np.ndarray
 
 
+def _aggregate(values, weights, choice, min_coverage):
+    from smartcity_analysis.aggregation import aggregate
+
+    name, kwargs = choice
+    return aggregate(values, weights, name, min_coverage=min_coverage, **dict(kwargs))
+
+
+def noise_factors(seed: int, shape: tuple, relative: float) -> np.ndarray:
+    """Multiplicative noise ``1 + relative * z`` of one draw, ``z ~ N(0, 1)`` from ``default_rng(seed)``."""
+    return 1.0 + relative * np.random.default_rng(int(seed)).standard_normal(shape)
+
+
+def apply_noise(treated: np.ndarray, factors: np.ndarray, transforms) -> np.ndarray:
+    """Apply multiplicative noise on the published scale to values on the treated scale.
+
+    Notes
+    -----
+    No transform: ``x (1 + e)``; ``log``: ``x + log(1 + e)``; ``log1p``: ``log1p(expm1(x) (1 + e))``
+    (NaN where the noisy value leaves the transform's domain).
+    """
+    out = np.array(treated, dtype=float, copy=True)
+    for j, tr in enumerate(transforms or (None,) * out.shape[-1]):
+        f = factors[..., j]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if tr is None:
+                out[..., j] = out[..., j] * f
+            elif tr == "log":
+                out[..., j] = out[..., j] + np.log(np.where(f > 0, f, np.nan))
+            elif tr == "log1p":
+                v = np.expm1(out[..., j]) * f
+                out[..., j] = np.log1p(np.where(v > -1, v, np.nan))
+            else:
+                raise InputError(f"Unknown transform {tr!r} of indicator {j}.")
+    return out
+
+
+def normalise_groups(values: np.ndarray, groups, directions) -> np.ndarray:
+    """Normalise ``values (..., n, m)`` column group by column group with the engine's normalisers."""
+    from smartcity_analysis.normalisation import NORMALISERS
+
+    out = np.full(values.shape, np.nan)
+    d = np.asarray(directions, dtype=float)
+    for cols, name, kwargs in groups:
+        cols = list(cols)
+        out[..., cols] = NORMALISERS[name](values[..., cols], d[cols], **dict(kwargs))
+    return out
+
+
 def _noisy_normalised(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) -> np.ndarray:
     """Normalised values under value noise for the draws ``rows`` -> (C, n, m)."""
-    if problem.treated is None:
+    if problem.treated is None or problem.normaliser_groups is None:
         raise ComputationError(
-            "Value noise needs the treated (pre-normalisation) values in the problem; build it with "
-            "problem_from_spec() or pass treated=..."
+            "Value noise needs the treated (pre-normalisation) values and the normaliser groups in "
+            "the problem; build it with problem_from_spec()."
         )
     n, m = problem.n, len(problem.indicators)
-    directions = (
-        np.ones(m) if problem.directions is None else np.asarray(problem.directions, dtype=float)
-    )
-    reference = np.ones(n, dtype=bool) if problem.norm_reference is None else problem.norm_reference
+    variant = plan.left_out[rows] + 1 if problem.n_variants > 1 else np.zeros(len(rows), int)
+    base = problem.treated[plan.imputer[rows], variant]  # (C, n, m)
+    factors = np.stack([noise_factors(plan.noise_seed[r], (n, m), plan.noise) for r in rows])
+    noisy = apply_noise(base, factors, problem.transforms)
     out = np.empty((len(rows), n, m))
-    base = problem.treated[plan.imputer[rows]]  # (C, n, m)
-    for i, r in enumerate(rows):
-        z = np.random.default_rng(int(plan.noise_seed[r])).standard_normal((n, m))
-        base[i] *= 1.0 + plan.noise * z
-    for j, name in enumerate(problem.normalisers):
+    directions = np.ones(m) if problem.directions is None else problem.directions
+    for j, groups in enumerate(problem.normaliser_groups):
         sel = plan.normaliser[rows] == j
-        if not sel.any():
-            continue
-        if name not in ARRAY_NORMALISERS:
-            raise ComputationError(
-                f"Value noise with normaliser {name!r} is not supported: it has no array version "
-                f"(available: {sorted(ARRAY_NORMALISERS)}). Set noise to 0 or drop that alternative."
-            )
-        out[sel] = ARRAY_NORMALISERS[name](base[sel], directions, reference)
+        if sel.any():
+            out[sel] = normalise_groups(noisy[sel], groups, directions)
     return out
+
+
+def _variants(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) -> np.ndarray:
+    if problem.n_variants == 1:
+        if np.any(plan.left_out[rows] >= 0):
+            raise ComputationError(
+                "The plan leaves indicators out but the problem has no leave-one-out variants; build "
+                "the problem with leave_one_out enabled."
+            )
+        return np.zeros(len(rows), dtype=np.int64)
+    return plan.left_out[rows] + 1
 
 
 def _scores_chunk(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) -> np.ndarray:
     """Index scores (C, n) for the draws ``rows``."""
+    variant = _variants(problem, plan, rows)
     if plan.noise > 0 and np.any(plan.noise_seed[rows] >= 0):
         values = _noisy_normalised(problem, plan, rows)
     else:
-        values = problem.normalised[plan.imputer[rows], plan.normaliser[rows]]  # (C, n, m)
-    c, n, m = values.shape
+        values = problem.normalised[plan.imputer[rows], plan.normaliser[rows], variant]  # (C, n, m)
+    c, n, _ = values.shape
     p = len(problem.pillars)
     pillar_of = np.asarray(problem.pillar_of)
     within = plan.within_weights[rows]  # (C, m)
     pillar_scores = np.empty((c, n, p))
-    for a_idx, a_name in enumerate(problem.aggregators_within):
-        sel = plan.agg_within[rows] == a_idx
-        if not sel.any():
+    members = [np.flatnonzero(pillar_of == j) for j in range(p)]
+    for a_idx, alternative in enumerate(problem.aggregators_within):
+        sel = np.flatnonzero(plan.agg_within[rows] == a_idx)
+        if sel.size == 0:
             continue
-        fn = ARRAY_AGGREGATORS[a_name]
         for j in range(p):
-            members = np.flatnonzero(pillar_of == j)
-            pillar_scores[sel, :, j] = fn(
-                values[sel][:, :, members],
-                within[sel][:, None, members],
-                problem.min_coverage,
+            pillar_scores[sel, :, j] = _aggregate(
+                values[sel][:, :, members[j]],
+                within[sel][:, members[j]],
+                alternative[j],
+                problem.min_coverage_within,
             )
     pw = plan.pillar_weights[rows]
     scores = np.empty((c, n))
-    for a_idx, a_name in enumerate(problem.aggregators_across):
-        sel = plan.agg_across[rows] == a_idx
-        if not sel.any():
+    for a_idx, choice in enumerate(problem.aggregators_across):
+        sel = np.flatnonzero(plan.agg_across[rows] == a_idx)
+        if sel.size == 0:
             continue
-        scores[sel] = ARRAY_AGGREGATORS[a_name](
-            pillar_scores[sel], pw[sel][:, None, :], problem.min_coverage
-        )
+        scores[sel] = _aggregate(pillar_scores[sel], pw[sel], choice, problem.min_coverage_across)
     return scores
+
+
+def eligibility(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) -> np.ndarray:
+    """Eligibility ``(C, n)`` of the draws ``rows``: fixed rules and pool, then drawn thresholds."""
+    variant = _variants(problem, plan, rows)
+    elig = np.asarray(problem.eligible_fixed, dtype=bool)[variant].copy()
+    for i, rule in enumerate(problem.threshold_rules):
+        elig &= rule.passes(plan.thresholds[rows, i], variant)
+    return elig
 
 
 def evaluate_plan(
     problem: RobustnessProblem,
     plan: DrawPlan,
     *,
-    chunk_size: int = 512,
+    chunk_size: int = 1024,
     progress: bool = False,
     return_scores: bool = False,
 ):
@@ -869,7 +834,7 @@ def evaluate_plan(
     problem : RobustnessProblem
     plan : DrawPlan
     chunk_size : int
-        Draws per chunk (memory ~ ``chunk_size * n * m * 8 * 4`` bytes).
+        Draws per chunk; memory is about ``chunk_size * n * m * 8 * 6`` bytes.
     progress : bool
         Show a tqdm progress bar over chunks.
     return_scores : bool
@@ -878,26 +843,33 @@ def evaluate_plan(
     Returns
     -------
     DrawOutcome, or (DrawOutcome, ndarray) with ``return_scores``.
+
+    Notes
+    -----
+    Per draw: values of the drawn (imputation, normalisation, left-out) variant (noisy and
+    re-normalised when value noise is on), pillar scores with the drawn pillar-level aggregation and
+    within-pillar weights, index with the drawn index-level aggregation and pillar weights (the engine's
+    own aggregators, so ``min_coverage`` and missing values behave as in ``build_index``), eligibility
+    with the drawn thresholds, then :func:`select_top_k`.
     """
     d, n = plan.draws, problem.n
     selected = np.zeros((d, n), dtype=bool)
     eligible = np.zeros((d, n), dtype=bool)
     rank = np.zeros((d, n), dtype=np.int32)
     all_scores = np.empty((d, n)) if return_scores else None
-    starts = range(0, d, max(int(chunk_size), 1))
+    chunk = max(int(chunk_size), 1)
+    starts = range(0, d, chunk)
     if progress:
         from tqdm.auto import tqdm
 
-        starts = tqdm(starts, desc="robustness draws", unit="chunk", leave=False)
-    fixed = np.asarray(problem.eligible_fixed, dtype=bool)
+        starts = tqdm(starts, desc="robustness draws", unit="chunk", total=len(starts))
+    tie = np.asarray(problem.tie_order)
     for s in starts:
-        rows = np.arange(s, min(s + chunk_size, d))
+        rows = np.arange(s, min(s + chunk, d))
         scores = _scores_chunk(problem, plan, rows)
-        elig = np.broadcast_to(fixed, (len(rows), n)).copy()
-        for i, rule in enumerate(problem.threshold_rules):
-            elig &= rule.passes(plan.thresholds[rows, i])
+        elig = eligibility(problem, plan, rows)
         sel, rk = select_top_k(
-            scores, elig, problem.k, problem.tie_order, problem.max_quotas, problem.min_quotas
+            scores, elig, problem.k, tie[_variants(problem, plan, rows)], problem.quotas
         )
         selected[rows], eligible[rows], rank[rows] = sel, elig, rk
         if return_scores:
@@ -974,7 +946,7 @@ def summarise(
     q05, q50, q95 = _rank_quantiles(outcome.rank)
     codes = list(problem.region_codes)
     nominal_sel = nominal.selected[0]
-    tie = np.asarray(problem.tie_order)
+    tie = np.asarray(problem.tie_order)[0]
     order = np.lexsort((tie, -p_sel))
     expected = np.zeros(problem.n, dtype=bool)
     expected[order[: problem.k]] = True
@@ -1014,3 +986,478 @@ def summarise(
         "nominal_selected": [codes[i] for i in np.flatnonzero(nominal_sel)],
     }
     return table, summary
+
+
+# ---------------------------------------------------------------------------------------------------
+# From a spec: the problem, the settings, and the reference path over the engine's orchestrator
+# ---------------------------------------------------------------------------------------------------
+
+#: Bumped when the algorithm changes in a way that changes results (part of the cache key).
+ALGORITHM_VERSION = 1
+
+
+def _choice_pair(choice) -> tuple:
+    """``MethodChoice`` -> hashable ``(name, ((key, value), ...))`` with thawed values."""
+    return (choice.name, tuple(sorted(choice.kwargs.items())))
+
+
+def _dedupe(items) -> tuple:
+    out = []
+    for it in items:
+        if it not in out:
+            out.append(it)
+    return tuple(out)
+
+
+def settings_from_spec(spec, n_indicators: int) -> UncertaintySettings:
+    """The :class:`UncertaintySettings` declared by a spec's ``uncertainty`` block.
+
+    ``leave_one_out: true`` becomes probability ``m / (m + 1)``: the left-out indicator is a discrete
+    factor uniform over "none" and each of the ``m`` computed indicators.
+    """
+    u = spec.uncertainty
+    if u is None:
+        return UncertaintySettings()
+    kw: dict = {}
+    if u.weights is not None:
+        kw["weights"] = u.weights.kind
+        if u.weights.concentration is not None:
+            kw["concentration"] = float(u.weights.concentration)
+        if u.weights.relative is not None:
+            kw["bound"] = float(u.weights.relative)
+        kw["weight_level"] = u.weights.level
+    kw["thresholds"] = {rid: (float(lo), float(hi)) for rid, lo, hi in u.thresholds}
+    kw["noise"] = float(u.noise_relative or 0.0)
+    if u.leave_one_out and n_indicators > 1:
+        kw["leave_one_out"] = n_indicators / (n_indicators + 1.0)
+    return UncertaintySettings(**kw)
+
+
+@dataclass(frozen=True)
+class SpecContext:
+    """What the reference path and the reports need besides the arrays.
+
+    ``base_spec`` is the spec reduced to the one cohort (with the pool of a ``model`` run frozen at the
+    nominal earlier picks); ``imputers``/``normalisers``/``agg_pillars``/``agg_index`` are the
+    ``MethodChoice`` alternatives behind the problem's indices (``agg_pillars[0]`` is ``None``: the
+    nominal per-pillar methods); ``frames`` the wide data per data year; ``nominal`` the engine's
+    nominal per-region table of the cohort; ``data_hash`` a hash of the data used.
+    """
+
+    spec: object
+    base_spec: object
+    cohort: object
+    imputers: tuple
+    normalisers: tuple
+    agg_pillars: tuple
+    agg_index: tuple
+    frames: dict
+    regions: pd.DataFrame
+    cohorts: pd.DataFrame | None
+    nominal: pd.DataFrame
+    data_hash: str
+
+
+def _variant_spec(
+    base,
+    *,
+    imputation=None,
+    normalisation=None,
+    left_out=None,
+    agg_pillars=None,
+    agg_index=None,
+    within=None,
+    pillar_weights=None,
+):
+    """A variant of ``base`` (``dataclasses.replace``, never mutation) with the given choices.
+
+    ``within``: ``{indicator: weight}``; ``pillar_weights``: ``{pillar: weight}``; both make the
+    weighting explicit. ``left_out``: an indicator code declared unavailable.
+    """
+    from dataclasses import replace
+
+    from smartcity_analysis.spec import MethodChoice
+
+    methods = base.methods
+    changes = {}
+    if imputation is not None:
+        changes["imputation"] = imputation
+    if normalisation is not None:
+        changes["normalisation"] = normalisation
+    if agg_index is not None:
+        changes["aggregation_index"] = agg_index
+    if agg_pillars is not None:
+        changes["aggregation_pillars"] = agg_pillars
+    if within is not None:
+        changes["weighting_indicators"] = MethodChoice("explicit")
+    if pillar_weights is not None:
+        changes["weighting_pillars"] = MethodChoice("explicit")
+    methods = replace(methods, **changes)
+    pillars = []
+    for p in base.pillars:
+        kw = {}
+        if agg_pillars is not None:
+            kw["aggregation"] = None
+        if pillar_weights is not None and p.id in pillar_weights:
+            kw["weight"] = float(pillar_weights[p.id])
+        if within is not None:
+            kw["indicators"] = tuple(
+                (code, float(within[code]) if code in within else w) for code, w in p.indicators
+            )
+        pillars.append(replace(p, **kw) if kw else p)
+    indicators = base.indicators
+    if left_out is not None:
+        indicators = tuple(
+            replace(ind, availability="unavailable") if ind.code == left_out else ind
+            for ind in indicators
+        )
+    return replace(base, methods=methods, pillars=tuple(pillars), indicators=indicators)
+
+
+def _load_spec(spec):
+    from smartcity_analysis.spec import Spec, load_spec
+
+    return spec if isinstance(spec, Spec) else load_spec(spec)
+
+
+def problem_from_spec(
+    spec,
+    cohort: int | None = None,
+    *,
+    frames: dict | None = None,
+    regions: pd.DataFrame | None = None,
+    cohorts: pd.DataFrame | None = None,
+    settings: UncertaintySettings | None = None,
+):
+    """Prepare the arrays of one cohort of a spec for the vectorised kernel.
+
+    Parameters
+    ----------
+    spec : Spec or path
+    cohort : int, optional
+        Cohort year (default: the spec's first cohort).
+    frames : dict, optional
+        ``data_year -> wide indicator frame`` (default: the real data, ``api.load_data``).
+    regions, cohorts : DataFrame, optional
+        Region table and actual cohorts (default: ``loaders``).
+    settings : UncertaintySettings, optional
+        Override the spec's ``uncertainty`` block.
+
+    Returns
+    -------
+    problem : RobustnessProblem
+    settings : UncertaintySettings
+    context : SpecContext
+
+    Notes
+    -----
+    Everything that needs the engine's step functions is computed here, once, by the engine itself:
+    one ``build_index`` per (imputation alternative, normalisation alternative, left-out indicator)
+    gives the normalised values (so imputation, transforms, outlier treatment, per-indicator
+    normalisation overrides and exclusions are exactly the engine's); ``evaluate_eligibility`` gives
+    the fixed rules; ``selection_order`` on a constant score gives the tie-breaking order. Per draw the
+    kernel then only re-weights, re-aggregates (engine aggregators), re-thresholds and re-selects.
+
+    Approximations (documented in docs/robustness.md): tie-breaking keys that are pillar scores use the
+    nominal pillar scores; with ``pool.previous_cohorts: model`` the pool is the nominal run's (the
+    model's earlier picks are not re-drawn); data-driven weights (PCA, entropy) are taken at their
+    nominal values and perturbed from there.
+    """
+    from dataclasses import replace
+
+    from smartcity_analysis import api, loaders
+    from smartcity_analysis.pipeline import build_index, hash_frame
+    from smartcity_analysis.selection import (
+        JAVA,
+        evaluate_eligibility,
+        run_cohorts,
+        selection_order,
+    )
+    from smartcity_analysis.spec import UncertaintySpec
+
+    spec = _load_spec(spec)
+    year = spec.cohorts[0].year if cohort is None else int(cohort)
+    coh = spec.cohort(year)
+    if regions is None:
+        regions = loaders.load_regions()
+    if cohorts is None:
+        cohorts = loaders.load_cohorts()
+    needed = [c for c in spec.cohorts if c.year <= year]
+    if frames is None:
+        frames = {c.data_year: api.load_data(spec, c.data_year) for c in needed}
+    data = frames[coh.data_year]
+    runs = run_cohorts(spec, until=year, indicators=frames, regions=regions, cohorts=cohorts)
+    nominal_run = runs[year]
+    res = nominal_run.result
+    pool = spec.pool
+    if pool.previous_cohorts == "model":
+        earlier = [r for y, run in runs.items() if y < year for r in run.selected]
+        pool = replace(
+            pool,
+            previous_cohorts="none",
+            exclude_regions=tuple(pool.exclude_regions) + tuple(sorted(set(earlier))),
+        )
+    base = replace(spec, cohorts=(coh,), pool=pool)
+
+    codes = list(res.index.index.astype(str))
+    cols = list(res.normalised.columns)
+    m = len(cols)
+    w = res.weights.set_index("indicator")
+    pillars = list(res.pillar_scores.columns)
+    pillar_of = np.array([pillars.index(w.loc[c, "pillar"]) for c in cols], dtype=np.int64)
+    within0 = np.array([float(w.loc[c, "weight_in_pillar"]) for c in cols])
+    pw_of = w.groupby("pillar")["pillar_weight"].first()
+    pw0 = np.array([float(pw_of[p]) for p in pillars])
+
+    if settings is None:
+        settings = settings_from_spec(spec, m)
+    u = spec.uncertainty or UncertaintySpec()
+    imputers = _dedupe((spec.methods.imputation,) + tuple(u.imputations))
+    normalisers = _dedupe((spec.methods.normalisation,) + tuple(u.normalisations))
+    pillar_spec = {p.id: p for p in spec.pillars}
+    nominal_within = tuple(
+        _choice_pair(pillar_spec[p].aggregation or spec.methods.aggregation_pillars)
+        for p in pillars
+    )
+    agg_pillars, agg_within = [None], [nominal_within]
+    for alt in u.aggregations_pillars:
+        pair = tuple(_choice_pair(alt) for _ in pillars)
+        if pair not in agg_within:
+            agg_within.append(pair)
+            agg_pillars.append(alt)
+    agg_index = _dedupe((spec.methods.aggregation_index,) + tuple(u.aggregations_index))
+
+    loo = settings.leave_one_out > 0 and m > 1
+    left_options = [None] + (cols if loo else [])
+    n_l = len(left_options)
+    n = len(codes)
+    normalised = np.full((len(imputers), len(normalisers), n_l, n, m), np.nan)
+    need_noise = settings.noise > 0
+    treated = np.full((len(imputers), n_l, n, m), np.nan) if need_noise else None
+    builds = {}
+    for i, imp in enumerate(imputers):
+        for j, nrm in enumerate(normalisers):
+            for lo, code in enumerate(left_options):
+                if i == 0 and j == 0 and lo == 0:
+                    r = res
+                else:
+                    vs = _variant_spec(base, imputation=imp, normalisation=nrm, left_out=code)
+                    r = build_index(
+                        data, vs, regions=regions, data_year=coh.data_year, diagnostics=False
+                    )
+                if list(r.normalised.index.astype(str)) != codes:
+                    raise ComputationError(
+                        "A variant index build returned a different set of regions; cannot stack it."
+                    )
+                normalised[i, j, lo] = r.normalised.reindex(columns=cols).to_numpy(dtype=float)
+                if need_noise and j == 0:
+                    treated[i, lo] = r.treated.reindex(columns=cols).to_numpy(dtype=float)
+                if i == 0 and j == 0:
+                    builds[lo] = r
+
+    in_pool = nominal_run.table.set_index("region_code")["in_pool"].reindex(codes).to_numpy(bool)
+    uncertain = set(settings.thresholds)
+    fixed_spec_rules = tuple(r for r in spec.eligibility if r.id not in uncertain)
+    eligible_fixed = np.zeros((n_l, n), dtype=bool)
+    tie_order = np.zeros((n_l, n), dtype=np.int64)
+    rule_values = {r.id: np.full((n_l, n), np.nan) for r in spec.eligibility if r.id in uncertain}
+    rule_active = {rid: np.ones(n_l, dtype=bool) for rid in rule_values}
+    for lo in range(n_l):
+        r = builds[lo]
+        fixed_spec = replace(base, eligibility=fixed_spec_rules)
+        elig, _, _ = evaluate_eligibility(fixed_spec, r.raw, regions)
+        eligible_fixed[lo] = elig.reindex(codes).fillna(False).to_numpy(bool) & in_pool
+        values = pd.concat([r.raw, r.pillar_scores], axis=1)
+        zero = pd.Series(0.0, index=pd.Index(codes))
+        order = selection_order(zero, codes, spec.tie_breaking, values=values)
+        pos = {c: k for k, c in enumerate(order)}
+        tie_order[lo] = [pos[c] for c in codes]
+        for rule in spec.eligibility:
+            if rule.id not in uncertain:
+                continue
+            if rule.kind == "threshold":
+                if rule.indicator in r.raw.columns:
+                    rule_values[rule.id][lo] = r.raw[rule.indicator].reindex(codes).to_numpy(float)
+                else:
+                    rule_active[rule.id][lo] = False
+            elif rule.kind == "completeness":
+                share = r.raw.notna().mean(axis=1).reindex(codes).to_numpy(float)
+                rule_values[rule.id][lo] = share + 1e-12
+    rules = []
+    for rule in spec.eligibility:
+        if rule.id not in uncertain:
+            continue
+        if rule.kind == "threshold":
+            rules.append(
+                ThresholdRule(
+                    rule.id,
+                    rule_values[rule.id],
+                    rule.op,
+                    float(rule.value),
+                    missing_passes=rule.if_missing == "pass",
+                    active=rule_active[rule.id],
+                )
+            )
+        elif rule.kind == "completeness":
+            rules.append(ThresholdRule(rule.id, rule_values[rule.id], ">=", float(rule.min_share)))
+
+    quotas = None
+    if spec.quotas.active:
+        reg = regions.reindex(codes)
+        prov_labels, _ = pd.factorize(reg["province_code"].astype(str))
+        type_names = sorted(
+            set(reg["type"].dropna().astype(str)) | {t.type for t in spec.quotas.type_mix}
+        )
+        type_labels = np.array(
+            [type_names.index(t) if t in type_names else 0 for t in reg["type"].astype(str)]
+        )
+        tmin = np.zeros(len(type_names), dtype=np.int64)
+        tmax = np.full(len(type_names), n + coh.size + 1, dtype=np.int64)
+        for tm in spec.quotas.type_mix:
+            if tm.min_share is not None:
+                tmin[type_names.index(tm.type)] = int(np.ceil(tm.min_share * coh.size - 1e-9))
+            if tm.max_share is not None:
+                tmax[type_names.index(tm.type)] = int(np.floor(tm.max_share * coh.size + 1e-9))
+        share_nj = spec.quotas.min_share_outside_java
+        quotas = QuotaArrays(
+            province=prov_labels.astype(np.int64),
+            type_labels=type_labels.astype(np.int64),
+            type_min=tmin,
+            type_max=tmax,
+            outside=(reg["island_group"] != JAVA).to_numpy(bool),
+            min_outside=int(np.ceil(share_nj * coh.size - 1e-9)) if share_nj else 0,
+            max_per_province=spec.quotas.max_per_province,
+        )
+
+    groups = []
+    for nrm in normalisers:
+        g: dict = {}
+        for k_col, c in enumerate(cols):
+            choice = spec.indicator(c).normalisation or nrm
+            g.setdefault(_choice_pair(choice), []).append(k_col)
+        groups.append(tuple((tuple(v), key[0], key[1]) for key, v in g.items()))
+
+    problem = RobustnessProblem(
+        region_codes=tuple(codes),
+        indicators=tuple(cols),
+        pillars=tuple(pillars),
+        pillar_of=pillar_of,
+        within_weights=within0,
+        pillar_weights=pw0,
+        normalised=normalised,
+        imputers=tuple(i.name for i in imputers),
+        normalisers=tuple(x.name for x in normalisers),
+        aggregators_within=tuple(agg_within),
+        aggregators_across=tuple(_choice_pair(a) for a in agg_index),
+        eligible_fixed=eligible_fixed,
+        k=int(coh.size),
+        tie_order=tie_order,
+        threshold_rules=tuple(rules),
+        quotas=quotas,
+        min_coverage_within=float(spec.methods.min_coverage_pillars),
+        min_coverage_across=float(spec.methods.min_coverage_index),
+        treated=treated,
+        transforms=tuple(spec.indicator(c).transform for c in cols),
+        normaliser_groups=tuple(groups),
+        directions=np.array([float(spec.indicator(c).direction) for c in cols]),
+        cohort=year,
+    )
+    data_hash = cache_key_data(frames, [c.data_year for c in needed])
+    context = SpecContext(
+        spec=spec,
+        base_spec=base,
+        cohort=coh,
+        imputers=imputers,
+        normalisers=normalisers,
+        agg_pillars=tuple(agg_pillars),
+        agg_index=agg_index,
+        frames={coh.data_year: data},
+        regions=regions,
+        cohorts=cohorts,
+        nominal=nominal_run.table,
+        data_hash=data_hash,
+    )
+    _ = hash_frame  # imported for cache_key_data's contract
+    return problem, settings, context
+
+
+def cache_key_data(frames: dict, years) -> str:
+    """Hash of the wide data frames of the given data years (``pipeline.hash_frame`` of each)."""
+    from smartcity_analysis.pipeline import hash_frame
+
+    return "-".join(hash_frame(frames[y]) for y in sorted(set(years)))
+
+
+def evaluate_plan_reference(
+    problem: RobustnessProblem,
+    context: SpecContext,
+    plan: DrawPlan,
+    *,
+    progress: bool = False,
+) -> DrawOutcome:
+    """Reference path: one call of the engine's orchestrator per draw (slow; for tests and timing).
+
+    Each draw becomes a variant spec (``dataclasses.replace``: the drawn imputation, normalisation and
+    aggregation methods, explicit weights equal to the drawn ones, the left-out indicator declared
+    unavailable) and the drawn thresholds go to ``selection.run_cohorts(..., thresholds=...)``.
+
+    Returns
+    -------
+    DrawOutcome
+        ``selected``, ``eligible`` (pool and rules) and ``rank`` (``position`` in the eligible order).
+
+    Raises
+    ------
+    ComputationError
+        For plans with value noise (noise is applied below the orchestrator, on the treated values).
+    """
+    from smartcity_analysis.selection import run_cohorts
+
+    if plan.noise > 0 and np.any(plan.noise_seed >= 0):
+        raise ComputationError(
+            "The reference path goes through the orchestrator, which takes no value noise; compare "
+            "noise-free plans (noise is tested against the engine's normalisers separately)."
+        )
+    d, n = plan.draws, problem.n
+    codes = list(problem.region_codes)
+    selected = np.zeros((d, n), dtype=bool)
+    eligible = np.zeros((d, n), dtype=bool)
+    rank = np.zeros((d, n), dtype=np.int32)
+    rows = range(d)
+    if progress:
+        from tqdm.auto import tqdm
+
+        rows = tqdm(rows, desc="reference draws", unit="draw")
+    base = context.base_spec
+    year = context.cohort.year
+    for r in rows:
+        lo = int(plan.left_out[r])
+        within = {c: float(plan.within_weights[r, j]) for j, c in enumerate(problem.indicators)}
+        pws = {p: float(plan.pillar_weights[r, j]) for j, p in enumerate(problem.pillars)}
+        a_p = int(plan.agg_within[r])
+        vs = _variant_spec(
+            base,
+            imputation=context.imputers[int(plan.imputer[r])],
+            normalisation=context.normalisers[int(plan.normaliser[r])],
+            left_out=problem.indicators[lo] if lo >= 0 else None,
+            agg_pillars=context.agg_pillars[a_p] if a_p > 0 else None,
+            agg_index=context.agg_index[int(plan.agg_across[r])],
+            within=within,
+            pillar_weights=pws,
+        )
+        thresholds = {
+            rule.rule_id: float(plan.thresholds[r, i])
+            for i, rule in enumerate(problem.threshold_rules)
+        }
+        run = run_cohorts(
+            vs,
+            indicators=context.frames,
+            regions=context.regions,
+            cohorts=context.cohorts,
+            thresholds=thresholds,
+        )[year]
+        t = run.table.set_index("region_code").reindex(codes)
+        selected[r] = t["selected"].to_numpy(bool)
+        eligible[r] = (t["eligible"] & t["in_pool"]).to_numpy(bool)
+        rank[r] = t["position"].fillna(0).to_numpy(np.int32)
+    return DrawOutcome(selected=selected, eligible=eligible, rank=rank)

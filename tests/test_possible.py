@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from robustness_helpers import toy_problem
 
+from smartcity_analysis.aggregation import arithmetic
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.possible import possible_necessary, weight_bounds
 from smartcity_analysis.robustness import (
     UncertaintySettings,
-    agg_arithmetic,
     draw_plan,
     evaluate_plan,
     select_top_k,
@@ -85,24 +85,24 @@ def test_two_components_agree_with_grid(seed, k, rel):
 
 
 def _pillar_scores(p):
-    values = p.normalised[0, 0]
+    values = p.normalised[0, 0, 0]
     within = p.within_weights
     cols = []
     for j in range(len(p.pillars)):
         m = np.flatnonzero(p.pillar_of == j)
-        cols.append(agg_arithmetic(values[:, m], within[m]))
+        cols.append(arithmetic(values[:, m], within[m]))
     return np.stack(cols, axis=1)
 
 
 @pytest.mark.parametrize("kind", ["bounds", "dirichlet"])
 def test_agrees_with_monte_carlo_under_weight_only_uncertainty(kind):
     p = toy_problem(n=25, m=6, pillars=3, k=6, seed=5, fixed_fail=(3,))
-    s = UncertaintySettings(weights=kind, bound=0.6, concentration=3.0, weight_level="pillar")
+    s = UncertaintySettings(weights=kind, bound=0.6, concentration=3.0, weight_level="pillars")
     out = evaluate_plan(p, draw_plan(p, s, 3000, 11))
     p_sel = out.selected.mean(axis=0)
     lo, hi = weight_bounds(p.pillar_weights, kind, 0.6)
     res = possible_necessary(
-        _pillar_scores(p), lo, hi, p.eligible_fixed, p.k, region_codes=p.region_codes
+        _pillar_scores(p), lo, hi, p.eligible_fixed[0], p.k, region_codes=p.region_codes
     )
     t = res.table
     assert (p_sel[t["necessary"].to_numpy()] == 1.0).all()

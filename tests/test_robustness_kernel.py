@@ -10,12 +10,8 @@ from robustness_helpers import toy_problem
 
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.robustness import (
-    MaxQuota,
-    MinQuota,
+    QuotaArrays,
     UncertaintySettings,
-    agg_arithmetic,
-    agg_geometric,
-    agg_harmonic,
     classify,
     draw_plan,
     evaluate_plan,
@@ -37,15 +33,14 @@ FULL = UncertaintySettings(
 
 
 def _full_problem(**kw):
-    # value noise re-normalises with the array min-max (0 at the minimum), so the noisy toy problem
-    # keeps arithmetic aggregation; geometric/harmonic alternatives are covered by NO_NOISE below
     base = dict(
         n=30,
         threshold=3.0,
         normalisers=("minmax", "zscore"),
-        aggregators_within=("arithmetic",),
-        aggregators_across=("arithmetic",),
+        aggregators_within=("arithmetic", "geometric"),
+        aggregators_across=("arithmetic", "harmonic"),
         treated=True,
+        loo=True,
     )
     base.update(kw)
     return toy_problem(**base)
@@ -75,33 +70,6 @@ def test_method_alternatives_without_noise():
         np.testing.assert_array_equal(one.selected[0], out.selected[r])
 
 
-# --- aggregators: hand-worked answers -------------------------------------------------------------
-
-
-def test_aggregators_known_values():
-    x = np.array([[1.0, 4.0]])
-    w = np.array([1.0, 1.0])
-    assert agg_arithmetic(x, w)[0] == pytest.approx(2.5)
-    assert agg_geometric(x, w)[0] == pytest.approx(2.0)
-    assert agg_harmonic(x, w)[0] == pytest.approx(1.6)
-    w2 = np.array([3.0, 1.0])
-    assert agg_arithmetic(x, w2)[0] == pytest.approx((3 * 1 + 4) / 4)
-    assert agg_geometric(x, w2)[0] == pytest.approx(4 ** (1 / 4))
-
-
-def test_aggregators_missing_and_coverage():
-    x = np.array([[np.nan, 4.0], [np.nan, np.nan]])
-    w = np.array([1.0, 3.0])
-    out = agg_arithmetic(x, w)
-    assert out[0] == pytest.approx(4.0)  # weights renormalised over what is present
-    assert np.isnan(out[1])
-    # present weight share 3/4 >= 0.5 passes, < 0.8 fails
-    assert agg_arithmetic(x[:1], w, 0.5)[0] == pytest.approx(4.0)
-    assert np.isnan(agg_arithmetic(x[:1], w, 0.8)[0])
-    # geometric of a non-positive value is undefined
-    assert np.isnan(agg_geometric(np.array([[0.0, 2.0]]), np.array([1.0, 1.0]))[0])
-
-
 # --- selection on arrays ---------------------------------------------------------------------------
 
 
@@ -112,14 +80,27 @@ def test_select_top_k_hand_worked_with_ties_and_caps():
     # tie 9 vs 9: region 2 has the better tie order; region 5 is ineligible, region 4 has no score
     assert rank.tolist() == [[3, 2, 1, 4, 0, 0]]
     assert sel.tolist() == [[False, True, True, False, False, False]]
-    # regions 1 and 2 share a group capped at 1: the next best (region 0) takes the second seat
-    cap = MaxQuota("prov", np.array([0, 1, 1, 2, 2, 2]), 1)
-    sel, _ = select_top_k(scores, eligible, 2, np.array([0, 2, 1, 3, 4, 5]), [cap])
+    # regions 1 and 2 share a province capped at 1: the next best (region 0) takes the second seat
+    cap = _quotas(province=[0, 1, 1, 2, 2, 2], cap=1)
+    sel, _ = select_top_k(scores, eligible, 2, np.array([0, 2, 1, 3, 4, 5]), cap)
     assert sel.tolist() == [[True, False, True, False, False, False]]
-    # at least one member of {3}: it is reserved even though it ranks last
-    mq = MinQuota("outer", np.array([False, False, False, True, False, False]), 1)
-    sel, _ = select_top_k(scores, eligible, 2, np.array([0, 2, 1, 3, 4, 5]), (), [mq])
+    # at least one region outside Java (only region 3): region 1 would leave no seat for it, so the
+    # greedy walk skips 1 and takes 3 even though it ranks last
+    mq = _quotas(outside=[False, False, False, True, False, False], min_outside=1)
+    sel, _ = select_top_k(scores, eligible, 2, np.array([0, 2, 1, 3, 4, 5]), mq)
     assert sel.tolist() == [[False, False, True, True, False, False]]
+
+
+def _quotas(n=6, province=None, cap=None, outside=None, min_outside=0, types=None, tmin=0, tmax=99):
+    return QuotaArrays(
+        province=np.zeros(n, dtype=np.int64) if province is None else np.asarray(province),
+        type_labels=np.zeros(n, dtype=np.int64) if types is None else np.asarray(types),
+        type_min=np.array([0, tmin]) if types is not None else np.zeros(1, dtype=np.int64),
+        type_max=np.array([99, tmax]) if types is not None else np.full(1, 99),
+        outside=np.zeros(n, dtype=bool) if outside is None else np.asarray(outside),
+        min_outside=min_outside,
+        max_per_province=cap,
+    )
 
 
 def _greedy(scores, eligible, k, tie, labels, cap):
@@ -151,7 +132,7 @@ def test_select_top_k_matches_greedy_loop(n, k, cap, seed):
     eligible = rng.random((3, n)) < 0.8
     tie = rng.permutation(n)
     labels = rng.integers(0, 3, size=n)
-    sel, _ = select_top_k(scores, eligible, k, tie, [MaxQuota("g", labels, cap)])
+    sel, _ = select_top_k(scores, eligible, k, tie, _quotas(n, province=labels, cap=cap))
     for r in range(3):
         expect = _greedy(scores[r], eligible[r], k, tie, labels, cap)
         assert np.flatnonzero(sel[r]).tolist() == expect
@@ -196,7 +177,7 @@ def test_fixed_rule_failure_means_never_selected():
 
 def test_threshold_range_bounds_eligibility():
     p = _full_problem()
-    raw = p.threshold_rules[0].values
+    raw = p.threshold_rules[0].values[0]
     out = evaluate_plan(p, draw_plan(p, FULL, 500, 4))
     p_elig = out.eligible.mean(axis=0)
     assert (p_elig[raw >= 5.0] == 1.0).all()  # passes every threshold in [2, 5]
@@ -217,8 +198,8 @@ def test_nominal_plan_uses_nominal_weights_and_first_methods():
 
 def test_dirichlet_weights_centre_on_nominal():
     p = toy_problem(pillars=2)
-    p = type(p)(**{**p.__dict__, "pillar_weights": np.array([3.0, 1.0])})
-    s = UncertaintySettings(weights="dirichlet", concentration=30, weight_level="pillar")
+    p = toy_problem(pillars=2, pillar_weights=[3.0, 1.0])
+    s = UncertaintySettings(weights="dirichlet", concentration=30, weight_level="pillars")
     plan = draw_plan(p, s, 4000, 0)
     w = plan.pillar_weights
     np.testing.assert_allclose(w.sum(axis=1), 1.0)
@@ -229,14 +210,14 @@ def test_dirichlet_weights_centre_on_nominal():
 
 def test_bounds_weights_stay_within_relative_bounds():
     p = toy_problem(pillars=2)
-    s = UncertaintySettings(weights="bounds", bound=0.2, weight_level="pillar")
+    s = UncertaintySettings(weights="bounds", bound=0.2, weight_level="pillars")
     w = draw_plan(p, s, 1000, 0).pillar_weights
     # raw w0 (1 +- 0.2) for w0 = 0.5 each, renormalised: share in [0.4 / 1.0, 0.6 / 1.0]
     assert w.min() >= 0.4 - 1e-12 and w.max() <= 0.6 + 1e-12
 
 
 def test_leave_one_out_zeroes_the_dropped_indicator():
-    p = toy_problem(m=4, pillars=2)
+    p = toy_problem(m=4, pillars=2, loo=True)
     s = UncertaintySettings(leave_one_out=1.0)
     plan = draw_plan(p, s, 200, 0)
     assert (plan.left_out >= 0).all()
@@ -269,6 +250,8 @@ def test_layout_and_bad_settings():
         "pillar_weights",
         "indicator_weights",
         "normalisation",
+        "aggregation_pillars",
+        "aggregation_index",
         "threshold:min_x0",
         "noise",
         "leave_one_out",
