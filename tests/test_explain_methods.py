@@ -279,3 +279,13 @@ def test_logistic_flags_a_slope_the_bound_holds_at_zero():
     fit = revealed.fit_logistic_weights(X, y)
     assert fit.weights[1] == 0
     assert fit.info["at_bound"][1] and not fit.info["at_bound"][0]
+
+
+def test_margin_lp_reports_the_whole_optimal_face_for_duplicated_criteria():
+    # SYNTHETIC: two identical deciding columns: any split of the weight between them is optimal
+    X, y = one_decides(p=3)
+    X[:, 1] = X[:, 0]
+    fit = revealed.fit_margin_weights(X, y, nu=0.001, optimal_range=True)
+    assert fit.weights[0] + fit.weights[1] == pytest.approx(1.0)
+    np.testing.assert_allclose(fit.info["optimal_low"], [0, 0, 0], atol=1e-5)
+    np.testing.assert_allclose(fit.info["optimal_high"], [1, 1, 0], atol=1e-5)

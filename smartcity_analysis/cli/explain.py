@@ -101,6 +101,15 @@ def format_report(result) -> str:
              f"'{s['settings']['definition']}'; criteria: {', '.join(s['criteria'])}"]
     if s.get("not_measured"):
         lines.append(f"not measured (declared unavailable, in no fit): {', '.join(s['not_measured'])}")
+    lines.append(f"outcome definition: {s['outcome_definition']}")
+    for c in s["cohorts"]:
+        for q in c.get("quirks", []):
+            role = {"selected": "counted as selected", "not_selected": "counted as not selected",
+                    "excluded": "left out of the evaluation",
+                    "left_pool": "not in the pool (left earlier)"}[q["role"]]
+            earlier = f" (earlier: {q['earlier']})" if q["earlier"] else ""
+            lines.append(f"  {c['cohort_year']}: {q['region_code']} {q['name']}: status "
+                         f"{q['status']}{earlier} -> {role}")
     lines.append("")
     lines.append("agreement and validation per cohort (AUC / precision at k, k = actual cohort size)")
     head = f"{'cohort':>6} {'pool':>5} {'actual':>6} {'method':<9} {'prec':>5} {'recall':>6} " \
@@ -115,6 +124,13 @@ def format_report(result) -> str:
             lines.append(f"{'':>6} {'':>5} {'':>6} {r['method']:<9} {'':>5} {'':>6} "
                          f"{_f(r['auc_in']):>7} {_f(r['precision_at_k_in']):>7} "
                          f"{_f(r['auc_out']):>8} {_f(r['precision_at_k_out']):>8}")
+    lines.append("")
+    lines.append("rank in the pool of each actually selected region under the spec's score "
+                 "(* = in the spec's nominal selection)")
+    for c in s["cohorts"]:
+        ranks = ", ".join(f"{r['rank_in_pool']}{'*' if r['nominal'] else ''}"
+                          for r in c.get("actual_ranks", []))
+        lines.append(f"{c['cohort_year']:>6}  {ranks}")
     w = result.tables["weights"]
     level = int(round(100 * s["settings"]["ci_level"]))
     lines.append("")

@@ -528,6 +528,21 @@ def run_explanation(
                      "actual_not_in_pool": sorted(roles.index[(roles["role"] == "left_pool")
                                                               & (roles["status"] != "")]),
                      "excluded": sorted(roles.index[roles["role"] == "excluded"])})
+        act = table[table["actual"]].sort_values("rank_in_pool")
+        summ["actual_ranks"] = [
+            {"region_code": c, "name": r["name"], "status": r["status"],
+             "rank_in_pool": int(r["rank_in_pool"]), "score": r["score"],
+             "eligible": bool(r["eligible"]), "nominal": bool(r["nominal"])}
+            for c, r in act.iterrows()
+        ]
+        quirks = roles[(roles["status"] != "") & (roles["role"].isin(["excluded", "left_pool"])
+                                                  | ~roles["status"].eq("selected")
+                                                  | roles["earlier"].ne(""))]
+        summ["quirks"] = [
+            {"region_code": c, "name": names.get(c, ""), "status": r["status"], "role": r["role"],
+             "earlier": r["earlier"]}
+            for c, r in quirks.iterrows()
+        ]
         summaries.append(summ)
         tabs.append(table)
         cutoff = float(score[nominal & score.notna()].min()) if nominal.any() else float("nan")
@@ -578,7 +593,8 @@ def run_explanation(
     for method in settings.methods:
         for fit_name, m in fits:
             Xf, yf, gf = X_all[m], y_all[m], g_all[m]
-            fit = rev.REVEALED_METHODS[method](Xf, yf, gf, **opts[method])
+            extra = {"optimal_range": True} if method == "margin" else {}
+            fit = rev.REVEALED_METHODS[method](Xf, yf, gf, **opts[method], **extra)
             fitted[(method, fit_name)] = fit
             if settings.n_boot > 0:
                 reps = rev.bootstrap_weights(Xf, yf, gf, method=method, n_boot=settings.n_boot,
@@ -590,6 +606,12 @@ def run_explanation(
                 lo = hi = np.full(len(common), np.nan)
             notes = rev.identification(Xf, common, lo if settings.n_boot else None,
                                        hi if settings.n_boot else None)
+            if "optimal_low" in fit.info:
+                for j in range(len(common)):
+                    a, b = fit.info["optimal_low"][j], fit.info["optimal_high"][j]
+                    if np.isfinite(a) and np.isfinite(b) and b - a > 0.05:
+                        notes[j] = (notes[j] + "; " if notes[j] else "") + (
+                            f"LP optimum not unique: any weight in [{a:.2f}, {b:.2f}] is optimal")
             if np.isnan(fit.weights).all():
                 notes = [(n + "; " if n else "") + "no non-negative weighting separates the classes"
                          for n in notes]

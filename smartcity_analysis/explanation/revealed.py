@@ -248,7 +248,32 @@ def fit_logistic_weights(
 # ---------------------------------------------------------------------------------------------------
 
 
-def fit_margin_weights(X, y, groups=None, *, nu: float = 0.5) -> RevealedFit:
+def _margin_lp(X, y, groups, nu):
+    """Cost vector, constraint matrices and bounds of the max-margin LP (see fit_margin_weights)."""
+    n, p = X.shape
+    _, gidx = np.unique(groups, return_inverse=True)
+    G = int(gidx.max()) + 1
+    s = balanced_sample_weights(y, groups)
+    s = s / s.sum()
+    # variables: w (p) | t (G) | rho (1) | xi (n)
+    c = np.zeros(p + G + 1 + n)
+    c[p + G] = -1.0
+    c[p + G + 1:] = s / nu
+    # positives: -w.x + t + rho - xi <= 0; negatives: w.x - t + rho - xi <= 0
+    sign = np.where(y == 1, -1.0, 1.0)
+    A_ub = sp.hstack([
+        sp.csr_matrix(sign[:, None] * X),
+        sp.csr_matrix((-sign, (np.arange(n), gidx)), shape=(n, G)),
+        sp.csr_matrix(np.ones((n, 1))),
+        -sp.identity(n, format="csr"),
+    ], format="csr")
+    A_eq = sp.csr_matrix(np.concatenate([np.ones(p), np.zeros(G + 1 + n)])[None, :])
+    bounds = [(0, None)] * p + [(None, None)] * (G + 1) + [(0, None)] * n
+    return c, A_ub, A_eq, bounds, s
+
+
+def fit_margin_weights(X, y, groups=None, *, nu: float = 0.5,
+                       optimal_range: bool = False) -> RevealedFit:
     """Revealed weights from a max-margin linear programme (selected above a cutoff, others below).
 
     Parameters
@@ -262,6 +287,10 @@ def fit_margin_weights(X, y, groups=None, *, nu: float = 0.5) -> RevealedFit:
     nu : float in (0, 1], default 0.5
         Upper bound on the (class-balanced) share of regions allowed inside the margin or on the
         wrong side of their cohort's cutoff. Small ``nu`` approaches a hard margin.
+    optimal_range : bool, default False
+        Also compute, for each weight, its smallest and largest value over *all* optimal solutions
+        (``info["optimal_low"]``, ``info["optimal_high"]``; 2p extra LPs). A wide range means the LP
+        optimum is not unique and the data do not pin that weight down.
 
     Returns
     -------
@@ -297,31 +326,29 @@ def fit_margin_weights(X, y, groups=None, *, nu: float = 0.5) -> RevealedFit:
     if not (0 < nu <= 1):
         raise InputError(f"nu must lie in (0, 1]. Got {nu!r}.")
     n, p = X.shape
-    labels, gidx = np.unique(groups, return_inverse=True)
+    labels = np.unique(groups)
     G = len(labels)
-    s = balanced_sample_weights(y, groups)
-    s = s / s.sum()
-    # variables: w (p) | t (G) | rho (1) | xi (n)
-    nv = p + G + 1 + n
-    c = np.zeros(nv)
-    c[p + G] = -1.0
-    c[p + G + 1:] = s / nu
-    sign = np.where(y == 1, -1.0, 1.0)  # positives: -w.x + t + rho - xi <= 0; negatives: w.x - t + rho - xi <= 0
-    A_w = sp.csr_matrix(sign[:, None] * X)
-    A_t = sp.csr_matrix((-sign, (np.arange(n), gidx)), shape=(n, G))
-    A_rho = sp.csr_matrix(np.ones((n, 1)))
-    A_xi = -sp.identity(n, format="csr")
-    A_ub = sp.hstack([A_w, A_t, A_rho, A_xi], format="csr")
-    b_ub = np.zeros(n)
-    A_eq = sp.csr_matrix(np.concatenate([np.ones(p), np.zeros(G + 1 + n)])[None, :])
-    bounds = [(0, None)] * p + [(None, None)] * (G + 1) + [(0, None)] * n
-    res = optimize.linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[1.0], bounds=bounds,
+    c, A_ub, A_eq, bounds, s = _margin_lp(X, y, groups, nu)
+    res = optimize.linprog(c, A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=[1.0], bounds=bounds,
                            method="highs")
     if res.status != 0:
         raise ComputationError(
             f"The max-margin linear programme did not solve (HiGHS status {res.status}: "
             f"{res.message}). Check X for constant or extreme columns."
         )
+    if optimal_range:
+        # every optimal solution: fix the objective at its optimum, then min and max each weight
+        tol = 1e-7 * max(1.0, abs(res.fun))
+        A2 = sp.vstack([A_ub, sp.csr_matrix(c[None, :])], format="csr")
+        b2 = np.r_[np.zeros(n), res.fun + tol]
+        rng_lo, rng_hi = np.empty(p), np.empty(p)
+        for j in range(p):
+            e = np.zeros_like(c)
+            e[j] = 1.0
+            for sgn, store in ((1.0, rng_lo), (-1.0, rng_hi)):
+                r2 = optimize.linprog(sgn * e, A_ub=A2, b_ub=b2, A_eq=A_eq, b_eq=[1.0],
+                                      bounds=bounds, method="highs")
+                store[j] = r2.x[j] if r2.status == 0 else np.nan
     w = res.x[:p]
     xi = res.x[p + G + 1:]
     return RevealedFit(
@@ -330,7 +357,9 @@ def fit_margin_weights(X, y, groups=None, *, nu: float = 0.5) -> RevealedFit:
         cutoffs={labels[g].item() if hasattr(labels[g], "item") else labels[g]: float(res.x[p + g])
                  for g in range(G)},
         info={"margin": float(res.x[p + G]), "objective": float(-res.fun),
-              "margin_error_share": float(s[xi > 1e-9].sum()), "nu": nu},
+              "margin_error_share": float(s[xi > 1e-9].sum()), "nu": nu,
+              **({"optimal_low": rng_lo.tolist(), "optimal_high": rng_hi.tolist()}
+                 if optimal_range else {})},
     )
 
 
