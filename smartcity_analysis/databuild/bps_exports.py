@@ -31,6 +31,9 @@ TABLES = {
     ),
 }
 
+#: Raw files this reader needs (one per indicator and year).
+FILES = tuple(pattern.format(year=y) for pattern, years in TABLES.values() for y in years)
+
 #: Export name -> registry name (SOURCE.md: 508/514 match directly, these 6 need an alias).
 ALIASES = {
     "Toba Samosir / Toba": "Toba Samosir",

@@ -33,6 +33,7 @@ SERIES = {
 #: Workbooks that must be present (GDP ones are checked, not used: other price base).
 WORKBOOKS = ("Revenue_IndoDapoer.xlsx", "Population_IndoDapoer.xlsx", "Area_IndoDapoer.xlsx",
              "GDP_IndoDapoer.xlsx", "GDP_Sector_IndoDapoer.xlsx")
+FILES = WORKBOOKS
 
 
 def _read_sheet(path: Path) -> pd.DataFrame:

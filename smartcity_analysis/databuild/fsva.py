@@ -22,6 +22,7 @@ SOURCE_ID = "fsva-bkp-jakpost"
 
 #: FSVA edition -> data reference year of its inputs.
 EDITION_YEAR = {2018: 2017, 2019: 2018, 2020: 2019}
+FILES = tuple(f"bkp-fsva-{e}.csv" for e in EDITION_YEAR)
 
 #: FSVA name -> registry name (spellings the matcher cannot reconcile).
 ALIASES = {"pakpak barat": "pakpak bharat"}

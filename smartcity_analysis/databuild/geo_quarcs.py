@@ -16,6 +16,7 @@ from smartcity_analysis.errors import RawDataError
 SOURCE_ID = "geo-quarcs-indonesia514"
 POLYGON_FILES = ("indonesiaWest282.geojson", "indonesiaEast232.geojson")
 POINTS_FILE = "mapIdonesia514-opt-points.geojson"
+FILES = (*POLYGON_FILES, POINTS_FILE)
 
 #: Simplification tolerance in degrees (~0.5 km) and coordinate rounding (~10 m) of the boundaries.
 SIMPLIFY_TOLERANCE = 0.005

@@ -16,6 +16,7 @@ import pandas as pd
 from smartcity_analysis.databuild.rawfiles import require_file, wide_to_long
 
 SOURCE_ID = "gov-consumption-quarcs-indonesia514"
+FILES = ("gs.csv", "gs_by_kode_bps.csv")
 
 
 def read(raw: Path) -> pd.DataFrame:

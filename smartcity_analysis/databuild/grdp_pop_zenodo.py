@@ -15,6 +15,7 @@ from smartcity_analysis.errors import RawDataError
 
 SOURCE_ID = "grdp-pop-quarcs-zenodo"
 FILE = "GRDP_PerCapita_Indonesia_Districts_until_2017.csv"
+FILES = (FILE,)
 
 #: Rows whose ``KDJ`` (and X/Y) belong to the other region of a pair: the values follow the
 #: ``District_name`` (checked against gdp_pc.csv, whose codes match names, and BPS population

@@ -21,6 +21,7 @@ from smartcity_analysis.errors import RawDataError
 
 SOURCE_ID = "grdp-quarcs-indonesia514"
 FILE = "gdp_pc.csv"
+FILES = (FILE,)
 
 #: (code, code) pairs whose values are swapped in some years: 2000-2015 of 1808 Tulang Bawang and
 #: 1812 Tulang Bawang Barat carry each other's series (the lab's early years follow the swapped codes

@@ -15,6 +15,7 @@ from smartcity_analysis.databuild.rawfiles import records, require_file
 from smartcity_analysis.errors import RawDataError
 
 SOURCE_ID = "ipm-components-nendrahub"
+FILES = ("data_ipm.csv",)
 
 COLUMNS = {
     "UHH": "life_expectancy",

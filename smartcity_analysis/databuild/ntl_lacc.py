@@ -15,6 +15,8 @@ from smartcity_analysis.databuild.rawfiles import LONG_COLUMNS, require_file
 from smartcity_analysis.errors import RawDataError
 
 SOURCE_ID = "ntl-lacc-quarcs-indonesia514"
+FILES = ("ntl_lacc_2017_2018_by_kode_bps.csv",
+         "global_nighttime_light_dataset_district_extract_2016_2019.csv")
 
 #: Source statistic -> indicator code.
 STATS = {"mean": "night_light_mean", "sum": "night_light_sum"}

@@ -103,6 +103,31 @@ INDICATOR_READERS: dict[str, Callable[[RawInputs], pd.DataFrame]] = {
 }
 
 
+#: Reader modules whose ``FILES`` must all be present before the build starts.
+SOURCE_MODULES = (registry_zakiego, registry_cahyadsn, geo_quarcs, grdp_pop_zenodo, grdp_quarcs,
+                  quarcs_data, poverty_cani, bps_exports, fsva, nendrahub, ntl_lacc,
+                  gov_consumption, dapoer)
+
+
+def check_raw_files(raw: Path) -> None:
+    """Fail before reading anything when a needed raw file is missing, naming every missing file.
+
+    Raises
+    ------
+    RawDataError
+        Listing each missing ``folder/file`` of the raw directory.
+    """
+    missing = [f"{m.SOURCE_ID}/{name}" for m in SOURCE_MODULES for name in m.FILES
+               if not (Path(raw) / m.SOURCE_ID / name).is_file()]
+    if missing:
+        shown = ", ".join(f"'{Path(raw) / rel}'" for rel in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise RawDataError(
+            f"The raw-data directory '{raw}' lacks {len(missing)} file(s) the build needs: "
+            f"{shown}{more}. Restore them from the sources given in each folder's SOURCE.md or "
+            f"point --raw-dir at a complete raw-data directory.")
+
+
 @dataclass(frozen=True)
 class BuildResult:
     """Tables produced by :func:`build` (also written to ``out_dir``)."""
@@ -250,6 +275,12 @@ def build(
     raw = paths.raw_dir(raw_dir)
     prog_dir = Path(programme_dir) if programme_dir is not None else paths.programme_dir(raw)
     out = Path(out_dir) if out_dir is not None else paths.data_dir()
+    check_raw_files(raw)
+    if not (prog_dir / programme.FILE).is_file():
+        raise RawDataError(
+            f"Programme file '{prog_dir / programme.FILE}' is missing. Pass --programme-dir "
+            f"pointing at the folder that holds {programme.FILE} (default: the 'programme' folder "
+            f"beside the raw-data directory).")
 
     steps = ["registry", "geometry", *INDICATOR_READERS, "programme", "write"]
     bar = tqdm(total=len(steps), desc="data build", disable=not progress, unit="step")

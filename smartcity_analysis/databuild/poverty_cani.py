@@ -9,6 +9,7 @@ import pandas as pd
 from smartcity_analysis.databuild.rawfiles import require_file, wide_to_long
 
 SOURCE_ID = "poverty-quarcs-cani"
+FILES = ("poverty.csv",)
 
 #: Documented code typo (SOURCE.md): Manokwari Selatan is written 911, it is 9111.
 CODE_FIXES = {"911": "9111"}

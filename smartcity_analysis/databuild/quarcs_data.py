@@ -15,6 +15,7 @@ import pandas as pd
 from smartcity_analysis.databuild.rawfiles import LONG_COLUMNS, require_file, wide_to_long
 
 SOURCE_ID = "quarcs-data-quarcs-indonesia514"
+FILES = ("mys.csv", "okun.dta")
 
 #: okun.dta rows keyed with the swapped codes of grdp-pop-quarcs-zenodo (the panel was merged on
 #: them): the ``gdp`` of id 3313 equals the zenodo row "Karangasem" (RGDP 2017 10,008 = GRDP per

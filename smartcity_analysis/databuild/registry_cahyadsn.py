@@ -18,6 +18,9 @@ from smartcity_analysis.errors import RawDataError
 
 SOURCE_ID = "registry-cahyadsn-wilayah"
 
+#: Raw files this reader needs.
+FILES = ("wilayah_2018.sql", "wilayah_luas.sql", "wilayah_penduduk.sql")
+
 _KABKOTA = re.compile(r"\('(\d\d\.\d\d)','([^']*)'((?:,[^)]*)?)\)")
 
 #: Kemendagri 2025 provinces that hold the regencies of pre-2022 Papua (91) / Papua Barat (92).

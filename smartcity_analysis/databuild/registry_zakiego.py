@@ -15,6 +15,9 @@ from smartcity_analysis.errors import RawDataError
 
 SOURCE_ID = "registry-bps-kemendagri-zakiego"
 
+#: Raw files this reader needs.
+FILES = ("kabkota.csv",)
+
 #: Province display names (Indonesian) by BPS province code, 2014-2021 structure.
 PROVINCE_NAMES = {
     "11": "Aceh", "12": "Sumatera Utara", "13": "Sumatera Barat", "14": "Riau", "15": "Jambi",
