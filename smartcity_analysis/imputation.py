@@ -16,6 +16,9 @@ imputed_mask``) so reports can flag every imputed value.
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pandas as pd
 
 from smartcity_analysis.errors import InputError
@@ -74,12 +77,21 @@ def _group_fill(X, regions, group, stat):
     if col not in regions.columns:
         raise InputError(f"The region table has no column '{col}' needed to impute by {group}.")
     keys = regions[col].reindex(X.index)
-    grouped = X.groupby(keys.to_numpy(), dropna=False)
-    fill = grouped.transform(stat)
-    fill.index = X.index
-    out = X.fillna(fill)
+    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
+    vals = X.to_numpy(dtype=float)
+    func = np.nanmedian if stat == "median" else np.nanmean
+    stat_by_group = np.full((len(uniques), vals.shape[1]), np.nan)
+    order = np.argsort(codes, kind="stable")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN groups -> NaN, handled below
+        for chunk in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
+            if chunk.size:
+                stat_by_group[codes[chunk[0]]] = func(vals[chunk], axis=0)
+        national = func(vals, axis=0)
     # groups with no observed value fall back to the national statistic
-    return out.fillna(getattr(X, stat)(axis=0))
+    stat_by_group = np.where(np.isnan(stat_by_group), national, stat_by_group)
+    filled = np.where(np.isnan(vals), stat_by_group[codes], vals)
+    return pd.DataFrame(filled, index=X.index, columns=X.columns)
 
 
 def group_mean(X: pd.DataFrame, *, regions: pd.DataFrame | None = None, group: str = "province") -> pd.DataFrame:

@@ -78,8 +78,25 @@ def kurtosis(x: np.ndarray) -> float:
     return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
 
 
+def _moments(v):
+    """Type-2 skewness and excess kurtosis of an array without NaN (NaN when too short)."""
+    n = v.size
+    if n < 3:
+        return float("nan"), float("nan")
+    d = v - v.mean()
+    d2 = d * d
+    m2 = d2.sum()
+    if m2 == 0:
+        return 0.0, (0.0 if n >= 4 else float("nan"))
+    sk = float(np.sqrt(n) * (d2 * d).sum() / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2))
+    if n < 4:
+        return sk, float("nan")
+    r = n * (d2 * d2).sum() / m2**2
+    return sk, float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+
+
 def _outlying(x, skew_threshold, kurt_threshold):
-    s, k = skewness(x), kurtosis(x)
+    s, k = _moments(x[~np.isnan(x)])
     if np.isnan(s) or np.isnan(k):
         return False
     return abs(s) >= skew_threshold and k >= kurt_threshold
@@ -93,28 +110,24 @@ def _log_ct(x):
 def _winsorise(x, winmax, skew_threshold, kurt_threshold):
     """COINr's winsorisation: replace the current extreme(s) on the side of the skew by the next value,
     until the column passes or ``winmax`` points are treated. Returns (x, treated_mask)."""
-    x = x.copy()
-    hi_idx = np.zeros(x.size, bool)
-    lo_idx = np.zeros(x.size, bool)
     obs = ~np.isnan(x)
-    while _outlying(x, skew_threshold, kurt_threshold) and (hi_idx.sum() + lo_idx.sum()) < winmax:
-        if skewness(x) >= 0:
-            top = np.nanmax(x)
-            at = obs & (x == top)
-            rest = x[obs & ~at]
-            if rest.size == 0:
-                break
-            x[at] = rest.max()
-            hi_idx |= at
-        else:
-            bot = np.nanmin(x)
-            at = obs & (x == bot)
-            rest = x[obs & ~at]
-            if rest.size == 0:
-                break
-            x[at] = rest.min()
-            lo_idx |= at
-    return x, hi_idx | lo_idx
+    v = x[obs].copy()
+    treated = np.zeros(v.size, bool)
+    while treated.sum() < winmax:
+        s, k = _moments(v)
+        if np.isnan(s) or np.isnan(k) or not (abs(s) >= skew_threshold and k >= kurt_threshold):
+            break
+        at = v == (v.max() if s >= 0 else v.min())
+        rest = v[~at]
+        if rest.size == 0:
+            break
+        v[at] = rest.max() if s >= 0 else rest.min()
+        treated |= at
+    out = x.copy()
+    out[obs] = v
+    mask = np.zeros(x.size, bool)
+    mask[obs] = treated
+    return out, mask
 
 
 def none(X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -164,26 +177,28 @@ def coinr(X: pd.DataFrame, *, winmax: int = 5, skew_threshold: float = 2.0,
        4567 (``Treat``, ``winsorise``, ``log_CT``, ``check_SkewKurt``).
     .. [2] OECD/JRC (2008). Handbook on Constructing Composite Indicators, section 4.
     """
-    out = X.copy()
+    vals = X.to_numpy(dtype=float)
+    out = vals.copy()
     rows = []
-    for c in X.columns:
-        x = X[c].to_numpy(dtype=float)
-        s0, k0 = skewness(x), kurtosis(x)
+    for j, c in enumerate(X.columns):
+        x = vals[:, j]
+        obs = ~np.isnan(x)
+        s0, k0 = _moments(x[obs])
         if not _outlying(x, skew_threshold, kurt_threshold):
             rows.append([c, "none", 0, s0, k0, s0, k0, ""])
             continue
         xw, treated = _winsorise(x, int(winmax), skew_threshold, kurt_threshold)
         if not _outlying(xw, skew_threshold, kurt_threshold):
-            out[c] = xw
-            regions = ";".join(X.index[treated].astype(str))
-            rows.append([c, "winsorised", int(treated.sum()), s0, k0, skewness(xw), kurtosis(xw), regions])
+            out[:, j] = xw
+            s1, k1 = _moments(xw[obs])
+            rows.append([c, "winsorised", int(treated.sum()), s0, k0, s1, k1,
+                         ";".join(X.index[treated].astype(str))])
         else:
             xl = _log_ct(x)
-            out[c] = xl
-            obs = ~np.isnan(x)
-            rows.append([c, "log", int(obs.sum()), s0, k0, skewness(xl), kurtosis(xl),
-                         ";".join(X.index[obs].astype(str))])
-    return out, pd.DataFrame(rows, columns=LOG_COLUMNS)
+            out[:, j] = xl
+            s1, k1 = _moments(xl[obs])
+            rows.append([c, "log", int(obs.sum()), s0, k0, s1, k1, ";".join(X.index[obs].astype(str))])
+    return pd.DataFrame(out, index=X.index, columns=X.columns), pd.DataFrame(rows, columns=LOG_COLUMNS)
 
 
 def winsorise(X: pd.DataFrame, *, lower: float = 0.01, upper: float = 0.99) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -127,19 +127,18 @@ def computed_indicators(spec: Spec, columns) -> tuple[list[IndicatorSpec], list[
 
 
 def _raw_frame(indicators: pd.DataFrame, inds: list[IndicatorSpec]) -> pd.DataFrame:
-    data = {}
-    for ind in inds:
+    out = np.empty((len(indicators), len(inds)))
+    for j, ind in enumerate(inds):
         if ind.derive is not None:
-            num = indicators[ind.derive.numerator].astype(float)
-            den = indicators[ind.derive.denominator].astype(float)
+            num = indicators[ind.derive.numerator].to_numpy(dtype=float)
+            den = indicators[ind.derive.denominator].to_numpy(dtype=float)
             with np.errstate(divide="ignore", invalid="ignore"):
-                data[ind.code] = ind.derive.scale * num / den.where(den != 0)
+                out[:, j] = ind.derive.scale * num / np.where(den != 0, den, np.nan)
         else:
-            data[ind.code] = indicators[ind.code].astype(float)
-    raw = pd.DataFrame(data, index=indicators.index)
-    raw.index = raw.index.astype(str)
-    raw.index.name = "region_code"
-    return raw.replace([np.inf, -np.inf], np.nan)
+            out[:, j] = indicators[ind.code].to_numpy(dtype=float)
+    out[~np.isfinite(out)] = np.nan
+    index = pd.Index(indicators.index.astype(str), name="region_code")
+    return pd.DataFrame(out, index=index, columns=[ind.code for ind in inds])
 
 
 def normalise_frame(treated: pd.DataFrame, spec: Spec, default: MethodChoice | None = None) -> pd.DataFrame:
@@ -158,21 +157,46 @@ def normalise_frame(treated: pd.DataFrame, spec: Spec, default: MethodChoice | N
     for c in treated.columns:
         ind = spec.indicator(c)
         groups.setdefault(ind.normalisation or default, []).append(c)
-    out = pd.DataFrame(index=treated.index, columns=treated.columns, dtype=float)
+    vals = treated.to_numpy(dtype=float)
+    out = np.empty_like(vals)
+    pos = {c: j for j, c in enumerate(treated.columns)}
     for choice, cols in groups.items():
+        idx = [pos[c] for c in cols]
         d = np.array([spec.indicator(c).direction for c in cols], dtype=float)
-        out[cols] = NORMALISERS[choice.name](treated[cols].to_numpy(dtype=float), d, **choice.kwargs)
-    return out
+        out[:, idx] = NORMALISERS[choice.name](vals[:, idx], d, **choice.kwargs)
+    return pd.DataFrame(out, index=treated.index, columns=treated.columns)
+
+
+def rank_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """Competition ranks ("min": ties share the best rank), 1 = highest score, within ``groups``.
+
+    NaN scores get NaN ranks.
+    """
+    s = np.asarray(scores, dtype=float)
+    g = np.zeros(s.size, dtype=np.int64) if groups is None else pd.factorize(groups)[0].astype(np.int64)
+    ok = ~np.isnan(s)
+    ranks = np.full(s.size, np.nan)
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return ranks
+    order = idx[np.lexsort((-s[idx], g[idx]))]
+    gs, ss = g[order], s[order]
+    new_group = np.r_[True, gs[1:] != gs[:-1]]
+    new_value = new_group | np.r_[True, ss[1:] != ss[:-1]]
+    pos = np.arange(order.size)
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+    run_start = np.maximum.accumulate(np.where(new_value, pos, 0))
+    ranks[order] = run_start - group_start + 1
+    return ranks
 
 
 def _ranks(index: pd.Series, regions: pd.DataFrame | None) -> pd.DataFrame:
-    out = pd.DataFrame(index=index.index)
-    out["rank_national"] = index.rank(ascending=False, method="min")
+    out = pd.DataFrame({"rank_national": rank_desc(index.to_numpy())}, index=index.index)
     if regions is not None:
         reg = regions.reindex(index.index)
         for col, key in (("rank_province", "province_code"), ("rank_type", "type")):
             if key in reg.columns:
-                out[col] = index.groupby(reg[key]).rank(ascending=False, method="min")
+                out[col] = rank_desc(index.to_numpy(), reg[key].to_numpy())
     return out
 
 
@@ -245,7 +269,12 @@ def build_index(indicators_wide: pd.DataFrame, spec: Spec, *, regions: pd.DataFr
     )
 
     imputed, mask = impute(raw, m.imputation.name, regions=regions, **m.imputation.kwargs)
-    transformed = pd.DataFrame({c: _transform(imputed[c], spec.indicator(c).transform) for c in imputed.columns})
+    transformed = imputed
+    if any(spec.indicator(c).transform for c in imputed.columns):
+        transformed = imputed.copy()
+        for c in imputed.columns:
+            if spec.indicator(c).transform:
+                transformed[c] = _transform(imputed[c], spec.indicator(c).transform)
     treated, log = treat(transformed, m.outliers.name, **m.outliers.kwargs)
     normalised = normalise_frame(treated, spec)
 
@@ -254,13 +283,15 @@ def build_index(indicators_wide: pd.DataFrame, spec: Spec, *, regions: pd.DataFr
     pillar_nominal = {}
     weight_rows = []
     dropped = []
+    norm_vals = normalised.to_numpy()
+    col_pos = {c: j for j, c in enumerate(normalised.columns)}
     for p in spec.pillars:
-        cols = [c for c in p.indicator_codes if c in normalised.columns]
+        cols = [c for c in p.indicator_codes if c in col_pos]
         if not cols:
             dropped.append(p.id)
             continue
         nominal = np.array([np.nan if p.indicator_weights[c] is None else p.indicator_weights[c] for c in cols])
-        vals = normalised[cols].to_numpy()
+        vals = norm_vals[:, [col_pos[c] for c in cols]]
         w = WEIGHTERS[m.weighting_indicators.name](vals, nominal, **m.weighting_indicators.kwargs)
         agg = p.aggregation or m.aggregation_pillars
         pillar_scores[p.id] = aggregate(vals, w, agg.name, min_coverage=m.min_coverage_pillars, **agg.kwargs)
