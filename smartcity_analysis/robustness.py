@@ -45,6 +45,9 @@ from smartcity_analysis.errors import ComputationError, InputError
 __all__ = [
     "DrawOutcome",
     "DrawPlan",
+    "RobustnessResult",
+    "load_or_run_robustness",
+    "run_robustness",
     "Factor",
     "QuotaArrays",
     "RobustnessProblem",
@@ -105,11 +108,14 @@ class UncertaintySettings:
     leave_one_out : float
         Probability that a draw leaves one indicator out (chosen uniformly); ``m / (m + 1)`` makes the
         factor uniform over "none" and each of the ``m`` indicators. 0 disables it.
+    methods : bool
+        Whether the method alternatives carried by the problem (normalisation, imputation,
+        aggregation per level) are drawn; False keeps the nominal methods (e.g. weight-only analyses).
 
     Notes
     -----
-    Method alternatives (normalisation, imputation, aggregation per level) are carried by the
-    :class:`RobustnessProblem` (they need index builds); every alternative is equally likely.
+    Method alternatives are carried by the :class:`RobustnessProblem` (they need index builds); when
+    ``methods`` is True every alternative is equally likely.
     """
 
     weights: str = "none"
@@ -119,6 +125,7 @@ class UncertaintySettings:
     thresholds: dict = field(default_factory=dict)
     noise: float = 0.0
     leave_one_out: float = 0.0
+    methods: bool = False
 
     def __post_init__(self):
         problems = []
@@ -158,6 +165,7 @@ class UncertaintySettings:
             },
             "noise": float(self.noise),
             "leave_one_out": float(self.leave_one_out),
+            "methods": bool(self.methods),
         }
 
 
@@ -364,13 +372,13 @@ def factor_layout(problem: RobustnessProblem, settings: UncertaintySettings) -> 
             problem.pillars
         ):
             factors.append(Factor("indicator_weights", "weights", len(problem.indicators)))
-    if len(problem.imputers) > 1:
+    if settings.methods and len(problem.imputers) > 1:
         factors.append(Factor("imputation", "imputation", 1))
-    if len(problem.normalisers) > 1:
+    if settings.methods and len(problem.normalisers) > 1:
         factors.append(Factor("normalisation", "normalisation", 1))
-    if len(problem.aggregators_within) > 1:
+    if settings.methods and len(problem.aggregators_within) > 1:
         factors.append(Factor("aggregation_pillars", "aggregation_pillars", 1))
-    if len(problem.aggregators_across) > 1:
+    if settings.methods and len(problem.aggregators_across) > 1:
         factors.append(Factor("aggregation_index", "aggregation_index", 1))
     rule_ids = {r.rule_id for r in problem.threshold_rules}
     for rid in sorted(settings.thresholds):
@@ -1018,7 +1026,7 @@ def settings_from_spec(spec, n_indicators: int) -> UncertaintySettings:
     u = spec.uncertainty
     if u is None:
         return UncertaintySettings()
-    kw: dict = {}
+    kw: dict = {"methods": True}
     if u.weights is not None:
         kw["weights"] = u.weights.kind
         if u.weights.concentration is not None:
@@ -1461,3 +1469,297 @@ def evaluate_plan_reference(
         eligible[r] = (t["eligible"] & t["in_pool"]).to_numpy(bool)
         rank[r] = t["position"].fillna(0).to_numpy(np.int32)
     return DrawOutcome(selected=selected, eligible=eligible, rank=rank)
+
+
+# ---------------------------------------------------------------------------------------------------
+# One cached run per (spec, data, cohort, draws, seed): what the CLI and the reports use
+# ---------------------------------------------------------------------------------------------------
+
+#: Default number of draws and Sobol base sample when neither the call nor the spec gives one.
+DEFAULT_DRAWS = 10_000
+DEFAULT_SOBOL_BASE = 512
+
+REGION_COLUMNS = [
+    "name",
+    "province_name",
+    "type",
+    "in_pool",
+    "nominal_eligible",
+    "nominal_selected",
+    "nominal_position",
+    "p_eligible",
+    "p_selected",
+    "rank_median",
+    "rank_p05",
+    "rank_p95",
+    "robustness_class",
+    "expected_selected",
+    "possible",
+    "necessary",
+    "actual_cohort",
+    "actual_status",
+]
+
+
+@dataclass(frozen=True)
+class RobustnessResult:
+    """A robustness run of one cohort, as stored in the cache.
+
+    Attributes
+    ----------
+    regions : DataFrame
+        Index ``region_code``; columns :data:`REGION_COLUMNS` (``possible``/``necessary`` are NaN when
+        the LP does not apply, see ``summary["possible_note"]``).
+    summary : dict
+        Cohort summary (:func:`summarise`) plus ``spec_id, spec_hash, data_hash, package_version,
+        seed, settings, factors, sobol_note, possible_note``.
+    sobol : DataFrame
+        Long table ``output, factor, S1, S1_conf, ST, ST_conf, reliable`` (empty when not computed).
+    """
+
+    regions: pd.DataFrame
+    summary: dict
+    sobol: pd.DataFrame
+
+    def tables(self) -> dict:
+        """The result as the mapping stored by :func:`smartcity_analysis.cache.save_tables`."""
+        return {"regions": self.regions, "summary": self.summary, "sobol": self.sobol}
+
+
+def _possible_columns(problem, settings, nominal_outcome, context):
+    """Possible/necessary selection under the pillar-weight bounds (NaN with a note when N/A)."""
+    from smartcity_analysis.possible import possible_necessary, weight_bounds
+
+    n = problem.n
+    na = np.full(n, np.nan)
+    if settings.weights == "none":
+        return na, na, "Not computed: the spec declares no weight uncertainty."
+    if problem.aggregators_across[0][0] != "arithmetic":
+        return (
+            na,
+            na,
+            (
+                f"Not computed: the index aggregation is {problem.aggregators_across[0][0]!r}; the LP "
+                "covers linear (arithmetic) aggregation only."
+            ),
+        )
+    table = context.nominal.set_index("region_code").reindex(list(problem.region_codes))
+    values = table[[f"pillar_{p}" for p in problem.pillars]].to_numpy(dtype=float)
+    eligible = nominal_outcome.eligible[0]
+    if np.isnan(values[eligible]).any():
+        return (
+            na,
+            na,
+            (
+                "Not computed: some eligible regions lack a pillar score, and the index then renormalises "
+                "over the pillars present, which is not linear in the weights."
+            ),
+        )
+    lower, upper = weight_bounds(problem.pillar_weights, settings.weights, settings.bound)
+    res = possible_necessary(
+        values,
+        lower,
+        upper,
+        eligible,
+        problem.k,
+        region_codes=problem.region_codes,
+        tie_order=np.asarray(problem.tie_order)[0],
+        quotas_ignored=problem.quotas is not None,
+    )
+    note = (
+        "Pillar weights anywhere in the declared "
+        + (
+            "Dirichlet support (any non-negative weights)"
+            if settings.weights == "dirichlet"
+            else f"bounds (+-{settings.bound:g} relative)"
+        )
+        + ", indicator weights within pillars and methods at their nominal values. "
+        + res.note
+    )
+    return (
+        res.table["possible"].to_numpy(float),
+        res.table["necessary"].to_numpy(float),
+        note,
+    )
+
+
+def _compute(spec, year, draws, seed, sobol_base, frames, regions, cohorts, progress, chunk_size):
+    from smartcity_analysis import __version__
+    from smartcity_analysis.sensitivity import selection_sobol
+
+    problem, settings, context = problem_from_spec(
+        spec, year, frames=frames, regions=regions, cohorts=cohorts
+    )
+    plan = draw_plan(problem, settings, draws, seed)
+    outcome = evaluate_plan(problem, plan, chunk_size=chunk_size, progress=progress)
+    nominal = evaluate_plan(problem, nominal_plan(problem))
+    table, summary = summarise(problem, outcome, nominal)
+    nom = context.nominal.set_index("region_code").reindex(list(problem.region_codes))
+    for col in ("name", "province_name", "type", "in_pool", "actual_cohort", "actual_status"):
+        table[col] = nom[col].to_numpy()
+    table["nominal_eligible"] = nominal.eligible[0]
+    table["nominal_position"] = nominal.rank[0].astype(float)
+    table.loc[table["nominal_position"] == 0, "nominal_position"] = np.nan
+    table["actual_cohort"] = pd.to_numeric(table["actual_cohort"], errors="coerce").astype(float)
+    table["actual_status"] = table["actual_status"].fillna("").astype(str)
+    possible, necessary, possible_note = _possible_columns(problem, settings, nominal, context)
+    table["possible"], table["necessary"] = possible, necessary
+    table = table[REGION_COLUMNS]
+
+    sobol = pd.DataFrame(columns=["output", "factor", "S1", "S1_conf", "ST", "ST_conf", "reliable"])
+    sobol_note = "Not computed (sobol_base = 0)."
+    if sobol_base:
+        try:
+            res = selection_sobol(
+                problem,
+                settings,
+                n_base=int(sobol_base),
+                seed=seed,
+                regions=summary["contestable"],
+                chunk_size=chunk_size,
+                progress=progress,
+            )
+            sobol, sobol_note = res.table, res.note + f" ({res.n_runs} model runs)"
+        except ComputationError as exc:
+            sobol_note = f"Not computed: {exc}"
+    summary.update(
+        {
+            "spec_id": spec.id,
+            "spec_hash": spec.spec_hash,
+            "data_hash": context.data_hash,
+            "package_version": __version__,
+            "algorithm_version": ALGORITHM_VERSION,
+            "seed": int(seed),
+            "settings": settings.as_dict(),
+            "factors": list(dict.fromkeys(f.group for f in factor_layout(problem, settings))),
+            "imputers": list(problem.imputers),
+            "normalisers": list(problem.normalisers),
+            "aggregations_index": [a[0] for a in problem.aggregators_across],
+            "quotas": problem.quotas is not None,
+            "sobol_base": int(sobol_base or 0),
+            "sobol_note": sobol_note,
+            "possible_note": possible_note,
+        }
+    )
+    return RobustnessResult(regions=table, summary=summary, sobol=sobol)
+
+
+def run_robustness(
+    spec,
+    cohort: int | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    *,
+    sobol_base: int | None = None,
+    progress: bool = False,
+    chunk_size: int = 1024,
+    use_cache: bool = True,
+    refresh: bool = False,
+    frames: dict | None = None,
+    regions: pd.DataFrame | None = None,
+    cohorts: pd.DataFrame | None = None,
+) -> RobustnessResult:
+    """Monte Carlo robustness of one cohort's selection, with Sobol indices and possible/necessary
+    selection; cached per (spec hash, data hash, cohort, draws, seed, Sobol size).
+
+    Parameters
+    ----------
+    spec : Spec or path
+    cohort : int, optional
+        Cohort year (default: the spec's first cohort).
+    draws, seed : int, optional
+        Default: the spec's ``uncertainty.draws`` / ``uncertainty.seed``, else 10 000 and 0.
+    sobol_base : int, optional
+        Sobol base sample (power of two; 0 skips Sobol). Default 512.
+    progress : bool
+        tqdm progress bars.
+    chunk_size : int
+        Draws per vectorised chunk.
+    use_cache, refresh : bool
+        Read/write the result cache (:mod:`smartcity_analysis.cache`, kind ``"robustness"``);
+        ``refresh`` recomputes.
+    frames, regions, cohorts : optional
+        Data overrides (default: the real curated data).
+
+    Returns
+    -------
+    RobustnessResult
+
+    Notes
+    -----
+    Per region: :math:`P(\\text{eligible})`, :math:`P(\\text{selected}) = \\frac{1}{D}\\sum_d
+    1[i \\in S_d]`, rank quantiles (5, 50, 95 %) over the draws where the region is eligible, class
+    robustly in (:math:`P \\ge 0.95`), robustly out (:math:`P \\le 0.05`) or contestable. Per cohort:
+    mean Jaccard :math:`|S_d \\cap S_0| / |S_d \\cup S_0|` to the nominal selection :math:`S_0`.
+
+    References
+    ----------
+    Saisana, Saltelli & Tarantola (2005), J. R. Stat. Soc. A 168(2), 307-323.
+    """
+    from smartcity_analysis import __version__, api
+    from smartcity_analysis.cache import cached, load_tables, save_tables
+
+    spec = _load_spec(spec)
+    year = spec.cohorts[0].year if cohort is None else int(cohort)
+    coh = spec.cohort(year)
+    u = spec.uncertainty
+    if draws is None:
+        draws = (u.draws if u is not None and u.draws else None) or DEFAULT_DRAWS
+    if seed is None:
+        seed = (u.seed if u is not None and u.seed is not None else None) or 0
+    if sobol_base is None:
+        sobol_base = DEFAULT_SOBOL_BASE
+    if int(draws) < 1:
+        raise InputError(f"The number of draws must be >= 1. Got {draws}.")
+    if frames is None:
+        frames = {
+            c.data_year: api.load_data(spec, c.data_year) for c in spec.cohorts if c.year <= year
+        }
+    key = {
+        "spec": spec.spec_hash,
+        "data": cache_key_data(frames, [c.data_year for c in spec.cohorts if c.year <= year]),
+        "cohort": coh.year,
+        "draws": int(draws),
+        "seed": int(seed),
+        "sobol_base": int(sobol_base),
+        "algorithm": ALGORITHM_VERSION,
+        "package": __version__,
+    }
+
+    def compute():
+        return _compute(
+            spec,
+            year,
+            int(draws),
+            int(seed),
+            int(sobol_base),
+            frames,
+            regions,
+            cohorts,
+            progress,
+            chunk_size,
+        ).tables()
+
+    tables = cached(
+        "robustness", key, compute, save_tables, load_tables, refresh=refresh, use_cache=use_cache
+    )
+    return RobustnessResult(
+        regions=tables["regions"], summary=tables["summary"], sobol=tables["sobol"]
+    )
+
+
+def load_or_run_robustness(
+    spec, cohort: int | None = None, draws: int | None = None, seed: int | None = None, **kwargs
+) -> RobustnessResult:
+    """The cached robustness result of a cohort, computing it once if it is not cached yet.
+
+    For the report notebooks: every report of the same (spec, data, cohort, draws, seed) loads the same
+    stored tables, so reports never recompute and always agree. Keyword arguments go to
+    :func:`run_robustness` (e.g. ``sobol_base``).
+
+    Returns
+    -------
+    RobustnessResult
+        ``regions`` (per-region table), ``summary`` (cohort summary dict), ``sobol`` (Sobol table).
+    """
+    return run_robustness(spec, cohort, draws, seed, **kwargs)

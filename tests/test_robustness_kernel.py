@@ -29,6 +29,7 @@ FULL = UncertaintySettings(
     thresholds={"min_x0": (2.0, 5.0)},
     noise=0.05,
     leave_one_out=0.3,
+    methods=True,
 )
 
 
@@ -47,7 +48,11 @@ def _full_problem(**kw):
 
 
 NO_NOISE = UncertaintySettings(
-    weights="bounds", bound=0.3, weight_level="both", thresholds={"min_x0": (2.0, 5.0)}
+    weights="bounds",
+    bound=0.3,
+    weight_level="both",
+    thresholds={"min_x0": (2.0, 5.0)},
+    methods=True,
 )
 
 

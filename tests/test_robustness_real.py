@@ -86,3 +86,29 @@ def test_monte_carlo_contracts_on_real_data(prepared_2018):
     assert out_of_pool.sum() >= 25
     assert (table["p_selected"].to_numpy()[out_of_pool] == 0).all()
     assert summary["n_robustly_in"] + summary["n_contestable"] + summary["n_robustly_out"] == 514
+
+
+@pytest.mark.slow
+def test_possible_necessary_agree_with_weight_only_monte_carlo():
+    # the shipped spec without its quota (the LP does not model quotas) and weights as the only
+    # uncertainty, at the pillar level where the LP is exact
+    from smartcity_analysis.possible import possible_necessary, weight_bounds
+    from smartcity_analysis.robustness import UncertaintySettings
+    from smartcity_analysis.spec import QuotaSpec, load_spec
+
+    spec = dataclasses.replace(load_spec(SPEC), quotas=QuotaSpec())
+    weights_only = UncertaintySettings(weights="bounds", bound=0.5, weight_level="pillars")
+    problem, _, ctx = problem_from_spec(spec, 2017, settings=weights_only)
+    out = evaluate_plan(problem, draw_plan(problem, weights_only, 3000, seed=3))
+    p_sel = out.selected.mean(axis=0)
+    nom = evaluate_plan(problem, nominal_plan(problem))
+    table = ctx.nominal.set_index("region_code").reindex(list(problem.region_codes))
+    values = table[[f"pillar_{p}" for p in problem.pillars]].to_numpy(float)
+    lower, upper = weight_bounds(problem.pillar_weights, "bounds", 0.5)
+    res = possible_necessary(
+        values, lower, upper, nom.eligible[0], problem.k, tie_order=problem.tie_order[0]
+    ).table
+    necessary, possible = res["necessary"].to_numpy(), res["possible"].to_numpy()
+    assert necessary.any() and (~possible).any() and (possible & ~necessary).any()
+    assert (p_sel[necessary] == 1.0).all()
+    assert (p_sel[~possible] == 0.0).all()
