@@ -468,7 +468,11 @@ class _Problems:
 
 
 def _suggest(name: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
+    names = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
+    if not close:  # a code with a suffix or prefix added (ipm_index -> ipm)
+        close = sorted((c for c in names if len(c) >= 3 and (str(name).startswith(c) or c.startswith(str(name)))),
+                       key=len, reverse=True)[:1]
     if close:
         return f" Did you mean '{close[0]}'?"
     shown = ", ".join(sorted(str(c) for c in choices))
@@ -1080,17 +1084,17 @@ def _read(source: str | os.PathLike | Mapping) -> tuple[dict, str | None]:
         return dict(source), None
     path = Path(source)
     if not path.is_file():
-        raise SpecError([("", f"spec file '{path}' does not exist. Pass the path of a YAML spec, e.g. "
+        raise SpecError([("file", f"'{path}' does not exist or is not a file. Pass the path of a YAML spec, e.g. "
                               "specs/kominfo_prescreen.yml.")], str(path))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise SpecError([("", f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}. Fix the syntax.")],
+        raise SpecError([("file", f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}. Fix the syntax.")],
                         str(path)) from None
     if not isinstance(data, Mapping):
-        raise SpecError([("", f"the top level must be a mapping (id, title, indicators, ...). "
+        raise SpecError([("file", f"the top level must be a mapping (id, title, indicators, ...). "
                               f"Got {type(data).__name__}.")], str(path))
     return dict(data), str(path)
 
