@@ -41,7 +41,7 @@ def test_region_names_and_codes(regions):
         ("6372", "population", 248423, 1e-9),
         ("1275", "unemployment_rate", 9.46, 0.005),  # BPS Aug-2017 9.46; okun.dta float 9.4639
         ("6372", "grdp_real", 5457, 1e-9),
-        ("6372", "grdp_per_capita", 21966, 1e-9),
+        ("6372", "grdp_per_capita", 21966.6, 1e-9),  # zenodo RGDPPC2017 (SOURCE.md)
         ("6372", "mean_years_schooling", 10.77, 1e-9),
     ],
 )
@@ -113,3 +113,48 @@ def test_boundaries_keyed_by_region_code(regions):
     b = loaders.load_boundaries()
     codes = [f["properties"]["region_code"] for f in b["features"]]
     assert sorted(codes) == sorted(regions.index)
+
+
+def test_source_corrections_hold():
+    """Corrections of swapped codes/values found by the cross-source check (see docs/data.md)."""
+    w17 = loaders.load_indicators(2017, wide=True)
+    w18 = loaders.load_indicators(2018, wide=True)
+    # zenodo swaps the KDJ of Karanganyar (3313, ~0.87 M people) and Karangasem (5107, ~0.41 M)
+    assert w17.loc["3313", "population"] == 871596
+    assert w17.loc["5107", "population"] == 412800
+    # okun.dta rows follow those swapped codes: Karanganyar's real GRDP is the larger one
+    assert w17.loc["3313", "grdp_real"] == 23666 and w17.loc["5107", "grdp_real"] == 10008
+    # zenodo swaps the populations of Kab. Bima (larger) and Kota Bima
+    assert w17.loc["5206", "population"] > 2 * w17.loc["5272", "population"]
+    # gdp_pc.csv's Papua block is in old-code order: Mimika (mining) is by far the richest per capita
+    assert w18.loc["9412", "grdp_per_capita"] > 150_000
+    assert w18.loc["9471", "grdp_per_capita"] < 100_000
+    # gdp_pc.csv is inconsistent for Jambi from 2016: no GRDP per capita / population after 2017
+    assert np.isnan(w18.loc["1571", "grdp_per_capita"]) and np.isnan(w18.loc["1571", "population"])
+    assert w17.loc["1571", "population"] > 500_000
+
+
+def test_fsva_stored_at_reference_year():
+    fsva = loaders.load_indicators(indicators=["food_security_index", "stunting_pct"])
+    assert sorted(fsva["year"].unique()) == [2017, 2018, 2019]
+    w = loaders.load_indicators(2017, wide=True)
+    # FSVA 2018 edition (2017 inputs), SOURCE.md: Kota Banjarbaru IKP 70.21, life expectancy 71.50
+    assert w.loc["6372", "food_security_index"] == pytest.approx(70.21)
+    assert w.loc["6372", "life_expectancy"] == pytest.approx(71.50)
+    assert w.loc["6372", "no_electricity_pct"] == 0.0
+    assert w.loc["6302", "food_security_index"] == pytest.approx(78.57)  # "kota baru" = Kab. Kotabaru
+
+
+def test_registry_and_sources_cover_the_data():
+    reg = loaders.load_indicator_registry()
+    long = loaders.load_indicators()
+    assert set(reg) == set(long["indicator"])
+    for code, entry in reg.items():
+        assert entry["direction"] in (1, -1, 0)
+        assert entry["years"] == sorted(long.loc[long["indicator"] == code, "year"].unique())
+    assert reg["poverty_rate"]["direction"] == -1 and reg["ipm"]["direction"] == 1
+    sources = loaders.load_sources()
+    assert set(long["source_id"]) <= set(sources)
+    assert "NC-SA" in sources["poverty-quarcs-cani"]["licence"]
+    assert "APBD" in reg["government_consumption"]["caveats"]
+    assert "2017" in reg["no_electricity_pct"]["caveats"] or "E-1" in reg["no_electricity_pct"]["caveats"]

@@ -29,6 +29,13 @@ CODE_SWAPS = {
 }
 
 
+#: Population columns swapped between Kabupaten Bima (5206) and Kota Bima (5272) in every year: the
+#: file gives the kabupaten ~0.17 M and the kota ~0.48 M people, the reverse of BPS (Dukcapil 2024/25:
+#: 543,582 and 165,113; gdp_pc.csv from 2016 implies 477,095 and 166,576). RGDP is right (equals
+#: okun.dta), so POP is swapped back and RGDPPC (computed from the wrong POP) is not used.
+POP_SWAPS = (("5206", "5272"),)
+
+
 def fix_codes(names: pd.Series, codes: pd.Series) -> pd.Series:
     """Apply :data:`CODE_SWAPS`; raise if a listed row no longer carries the wrong code."""
     out = codes.copy()
@@ -47,11 +54,13 @@ def read(raw: Path) -> pd.DataFrame:
     ``grdp_per_capita`` (thousand IDR, 2010 prices)."""
     df = pd.read_csv(require_file(raw, SOURCE_ID, FILE), dtype={"KDJ": str})
     df["region_code"] = fix_codes(df["District_name"], df["KDJ"].str.strip().str.zfill(4))
+    pop = wide_to_long(df, "region_code", r"POP(\d{4})", "population", SOURCE_ID)
+    pc = wide_to_long(df, "region_code", r"RGDPPC(\d{4})", "grdp_per_capita", SOURCE_ID)
+    for a, b in POP_SWAPS:
+        ia, ib = pop["region_code"] == a, pop["region_code"] == b
+        pop.loc[ia, "region_code"], pop.loc[ib, "region_code"] = b, a
+        pc = pc[~pc["region_code"].isin([a, b])]
     return pd.concat(
-        [
-            wide_to_long(df, "region_code", r"POP(\d{4})", "population", SOURCE_ID),
-            wide_to_long(df, "region_code", r"RGDP(\d{4})", "grdp_real", SOURCE_ID),
-            wide_to_long(df, "region_code", r"RGDPPC(\d{4})", "grdp_per_capita", SOURCE_ID),
-        ],
+        [pop, wide_to_long(df, "region_code", r"RGDP(\d{4})", "grdp_real", SOURCE_ID), pc],
         ignore_index=True,
     )

@@ -17,7 +17,10 @@ INDICATORS: dict[str, dict] = {
         caveats="2000-2017: BPS projections as compiled by Santos-Marquez, Gunawan & Mendez (zenodo), "
                 "interpolated by the authors where regions split. 2018-2020: derived (flag 'derived') "
                 "as real GRDP / real GRDP per capita of the quarcs series (rounded to persons; GRDP "
-                "per capita is published to 1,000 IDR, so +-0.005 % noise). Dukcapil 2024/25 "
+                "per capita is published to 1,000 IDR, so +-0.005 % noise); none for the 13 regions "
+                "whose gdp_pc.csv is inconsistent (Jambi, Kolaka, Kolaka Timur). 2020 reflects the "
+                "SP2020 census level (large upward revisions in Papua, e.g. Intan Jaya x2.7). The "
+                "zenodo file swaps the populations of Kab. and Kota Bima; swapped back. Dukcapil 2024/25 "
                 "registrations and DAPOER (Java, to 2015) are kept only as cross-checks."),
     "population_density": dict(
         name_id="Kepadatan penduduk", name_en="Population density", unit="persons per km2",
@@ -33,10 +36,12 @@ INDICATORS: dict[str, dict] = {
     "grdp_per_capita": dict(
         name_id="PDRB per kapita ADHK 2010", name_en="Real GRDP per capita (constant 2010 prices)",
         unit="thousand IDR per person", direction=1,
-        caveats="quarcs gdp_pc.csv 2000-2024. Its Papua block is re-keyed by position (values are in "
-                "old-code order under post-2022 labels) and 1808/1812 are swapped back for "
-                "2000-2015. Mining regions (Mimika, Teluk Bintuni, Sumbawa Barat) have very high "
-                "values; 2000-2009 interpolated/rebased by the lab."),
+        caveats="2000-2017 zenodo RGDPPC (= its RGDP / POP); 2018-2024 quarcs gdp_pc.csv (Papua block "
+                "re-keyed by position). gdp_pc.csv is not used for the 11 Jambi regions, Kolaka and "
+                "Kolaka Timur, where from 2016 it implies a population 23-45 % off the published one "
+                "(values kept in indicators_secondary.csv), so these 13 have no value after 2017. Kab./"
+                "Kota Bima 2000-2017: derived (GRDP / corrected population). Mining regions "
+                "(Mimika, Teluk Bintuni, Morowali, Sumbawa Barat) have very high, volatile values."),
     "grdp_growth": dict(
         name_id="Laju pertumbuhan PDRB riil", name_en="Real GRDP growth", unit="percent per year",
         direction=1,

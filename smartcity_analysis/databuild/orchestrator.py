@@ -55,8 +55,9 @@ PRIMARY: dict[str, tuple[str, ...]] = {
     "population": (grdp_pop_zenodo.SOURCE_ID, DERIVED),
     # okun.dta (2008-2020) equals zenodo RGDP from 2014 and reaches 2020; zenodo fills 2000-2007.
     "grdp_real": (quarcs_data.SOURCE_ID, grdp_pop_zenodo.SOURCE_ID),
-    # gdp_pc.csv reaches 2024; zenodo RGDPPC (to 2017) is the cross-check.
-    "grdp_per_capita": (grdp_quarcs.SOURCE_ID, grdp_pop_zenodo.SOURCE_ID),
+    # zenodo RGDPPC (= its RGDP / POP) to 2017; gdp_pc.csv from 2018, where it is consistent
+    # (see GDP_PC_CONSISTENCY_TOL); derived (GRDP / population) where neither is usable.
+    "grdp_per_capita": (grdp_pop_zenodo.SOURCE_ID, grdp_quarcs.SOURCE_ID, DERIVED),
     # BPS exports are the official tables (2010-2024); nendrahub (2020-2024) is the cross-check.
     "ipm": (bps_exports.SOURCE_ID, nendrahub.SOURCE_ID),
     "expenditure_per_capita": (bps_exports.SOURCE_ID, nendrahub.SOURCE_ID),
@@ -76,6 +77,40 @@ SECONDARY_ONLY: set[tuple[str, str]] = {
     ("population", registry_cahyadsn.SOURCE_ID),  # Dukcapil registrations ~2024/25
     ("area_km2", dapoer.SOURCE_ID),  # compared with regions.csv area
 }
+
+
+#: gdp_pc.csv is used for a region only if, in ``GDP_PC_CHECK_YEAR``, the population it implies
+#: (real GRDP / GRDP per capita) is within this relative tolerance of the published population.
+#: It fails for the 11 Jambi regions (implied population ~66 % of BPS/Dukcapil from 2016: the lab's
+#: 2016+ Jambi values look like current-price GRDP per capita) and for Kolaka / Kolaka Timur
+#: (-23 % / +45 %); their gdp_pc.csv values from 2016 are moved to indicators_secondary.csv.
+GDP_PC_CONSISTENCY_TOL = 0.10
+GDP_PC_CHECK_YEAR = 2017
+
+
+def split_inconsistent_gdp_pc(recs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Remove gdp_pc.csv records (year >= 2016) of regions failing the consistency test.
+
+    Returns ``(kept records, removed records, failing region codes)``.
+
+    Notes
+    -----
+    implied = ``grdp_real[okun] * 1e6 / grdp_per_capita[gdp_pc]`` in ``GDP_PC_CHECK_YEAR``, compared
+    with ``population[zenodo]`` of that year; fails when ``|implied / population - 1| > tol``.
+    """
+    y = GDP_PC_CHECK_YEAR
+
+    def pick(ind, src):
+        m = (recs["indicator"] == ind) & (recs["source_id"] == src) & (recs["year"] == y)
+        return recs[m].set_index("region_code")["value"]
+
+    implied = pick("grdp_real", quarcs_data.SOURCE_ID) * 1e6 / pick("grdp_per_capita",
+                                                                     grdp_quarcs.SOURCE_ID)
+    ratio = (implied / pick("population", grdp_pop_zenodo.SOURCE_ID)).dropna()
+    failing = sorted(ratio.index[(ratio - 1).abs() > GDP_PC_CONSISTENCY_TOL])
+    drop = ((recs["indicator"] == "grdp_per_capita") & (recs["source_id"] == grdp_quarcs.SOURCE_ID)
+            & (recs["year"] >= 2016) & recs["region_code"].isin(failing))
+    return recs[~drop], recs[drop], failing
 
 
 @dataclass(frozen=True)
@@ -137,6 +172,7 @@ class BuildResult:
     secondary: pd.DataFrame
     cohorts: pd.DataFrame
     area_from_geometry: tuple[str, ...]
+    gdp_pc_inconsistent: tuple[str, ...] = field(default=())
     written: tuple[Path, ...] = field(default=())
 
 
@@ -178,6 +214,8 @@ def _derive(primary: pd.DataFrame, secondary: pd.DataFrame, regions: pd.DataFram
     -----
     - ``population`` for years without a published series:
       ``grdp_real [bn IDR] * 1e6 / grdp_per_capita [thousand IDR]``, rounded to persons.
+    - ``grdp_per_capita`` where no usable published value exists (Bima pair 2000-2017):
+      ``grdp_real * 1e6 / population`` (thousand IDR), rounded to 0.1.
     - ``grdp_growth`` (%): ``100 * (grdp_real_t / grdp_real_{t-1} - 1)`` with both years from
       one source: the primary source of year ``t`` when it also has ``t-1``, else another source.
     - ``population_density`` (persons/km2): ``population / area_km2`` (area: BIG 2024, static).
@@ -200,6 +238,11 @@ def _derive(primary: pd.DataFrame, secondary: pd.DataFrame, regions: pd.DataFram
     if len(new_pop):
         out.append(_records(new_pop, "population"))
     all_pop = pd.concat([pop["value"], new_pop]).sort_index()
+
+    pc_missing = gdp[["value"]].join(all_pop.rename("pop").to_frame(), how="inner")
+    pc_missing = pc_missing[~pc_missing.index.isin(pc.index) & (pc_missing["pop"] > 0)]
+    out.append(_records((pc_missing["value"] * 1e6 / pc_missing["pop"]).round(1),
+                        "grdp_per_capita"))
 
     allg = pd.concat([primary, secondary])
     allg = allg[allg["indicator"] == "grdp_real"][["region_code", "year", "source_id", "value"]]
@@ -319,9 +362,10 @@ def build(
 
     codes = set(regions["region_code"])
     recs = sort_long(pd.concat(parts, ignore_index=True), codes)
+    recs, inconsistent, gdp_pc_failing = split_inconsistent_gdp_pc(recs)
     primary, secondary = select_primary(recs)
     indicators = sort_long(_derive(primary, secondary, regions), codes)
-    secondary = sort_long(secondary, codes)
+    secondary = sort_long(pd.concat([secondary, inconsistent]), codes)
     dup = indicators.duplicated(["region_code", "year", "indicator"])
     if dup.any():
         raise RawDataError(f"Duplicate primary records: {indicators[dup].head().to_dict('records')}.")
@@ -356,4 +400,5 @@ def build(
     bar.update()
     bar.close()
     return BuildResult(regions=regions, indicators=indicators, secondary=secondary,
-                       cohorts=cohorts, area_from_geometry=tuple(from_geom), written=tuple(written))
+                       cohorts=cohorts, area_from_geometry=tuple(from_geom),
+                       gdp_pc_inconsistent=tuple(gdp_pc_failing), written=tuple(written))
