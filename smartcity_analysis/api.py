@@ -80,10 +80,12 @@ def build(spec: Spec | str | os.PathLike, data_year: int, *, diagnostics: bool =
                        diagnostics=diagnostics)
 
 
-def cohorts(spec: Spec | str | os.PathLike, *, until: int | None = None) -> dict[int, CohortSelection]:
-    """Run the spec's cohorts in sequence on the real data (see :func:`selection.run_cohorts`)."""
+def cohorts(spec: Spec | str | os.PathLike, *, until: int | None = None,
+            diagnostics: bool = True) -> dict[int, CohortSelection]:
+    """Run the spec's cohorts in sequence on the real data (see :func:`selection.run_cohorts`); each
+    cohort's :class:`IndexResult` carries its diagnostics unless ``diagnostics=False``."""
     s = _spec(spec)
-    return run_cohorts(s, until=until, indicators=_frames(s))
+    return run_cohorts(s, until=until, indicators=_frames(s), diagnostics=diagnostics)
 
 
 def rank(spec: Spec | str | os.PathLike, cohort: int | None = None) -> pd.DataFrame:

@@ -881,6 +881,9 @@ def _parse_pillars(raw: Any, indicators: tuple[IndicatorSpec, ...], methods: Met
             continue
         if pid in seen:
             problems.add(f"{path}.id", f"pillar '{pid}' is declared twice.")
+        if pid in codes or pid in ("score", "region_code"):
+            problems.add(f"{path}.id", f"pillar id '{pid}' is also an indicator code or a reserved key; "
+                         f"rename the pillar (e.g. '{pid}_pillar') so tie-breaking keys stay unambiguous.")
         seen.add(pid)
         weight = None
         if p.get("weight") is not None:
