@@ -135,17 +135,19 @@ def match_all(
         When a name matches no region; the message lists all of them.
     """
     aliases = dict(aliases or {})
+    names = items[name_column].tolist()
+    provs_all = items[province_column].tolist() if province_column else [None] * len(items)
+    kinds = items[kind_column].tolist() if kind_column else [None] * len(items)
+    memo: dict[tuple, str | None] = {}
     codes = []
     missing = []
-    for _, row in items.iterrows():
-        raw = row[name_column]
-        name = aliases.get(raw, raw)
-        provs = row[province_column] if province_column else None
-        kind = row[kind_column] if kind_column else None
-        code = matcher.match(name, provs, kind)
-        if code is None:
-            missing.append(f"{raw!r} (provinces {provs})")
-        codes.append(code)
+    for raw, provs, kind in zip(names, provs_all, kinds, strict=True):
+        key = (raw, tuple(provs) if provs is not None else None, kind)
+        if key not in memo:
+            memo[key] = matcher.match(aliases.get(raw, raw), key[1], kind)
+            if memo[key] is None:
+                missing.append(f"{raw!r} (provinces {provs})")
+        codes.append(memo[key])
     if missing:
         raise RawDataError(
             f"{len(missing)} region name(s) of source '{source}' match no region of the BPS registry: "
