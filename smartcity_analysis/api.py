@@ -31,6 +31,15 @@ def read_user_indicator(path: str | os.PathLike, code: str, *, base: str | os.Pa
     ------
     InputError
         When the file is missing or malformed (names the file, column and rows).
+
+    Notes
+    -----
+    Thin wrapper over the engine (:mod:`smartcity_analysis.pipeline`, :mod:`smartcity_analysis.selection`)
+    on the curated data of ``data/`` (:mod:`smartcity_analysis.loaders`).
+
+    References
+    ----------
+    .. [1] docs/methodology.md.
     """
     p = Path(path)
     if not p.is_absolute() and base is not None:
@@ -55,7 +64,17 @@ def read_user_indicator(path: str | os.PathLike, code: str, *, base: str | os.Pa
 
 
 def load_data(spec: Spec, data_year: int) -> pd.DataFrame:
-    """The wide ``region_code x indicator`` frame of ``data_year`` plus the spec's supplied files."""
+    """The wide ``region_code x indicator`` frame of ``data_year`` plus the spec's supplied files.
+
+    Notes
+    -----
+    Thin wrapper over the engine (:mod:`smartcity_analysis.pipeline`, :mod:`smartcity_analysis.selection`)
+    on the curated data of ``data/`` (:mod:`smartcity_analysis.loaders`).
+
+    References
+    ----------
+    .. [1] docs/methodology.md.
+    """
     from smartcity_analysis import loaders
 
     wide = loaders.load_indicators(int(data_year), wide=True)
@@ -72,7 +91,17 @@ def _frames(spec: Spec) -> dict[int, pd.DataFrame]:
 
 
 def build(spec: Spec | str | os.PathLike, data_year: int, *, diagnostics: bool = True) -> IndexResult:
-    """Build the index of ``spec`` on the real data of ``data_year``."""
+    """Build the index of ``spec`` on the real data of ``data_year``.
+
+    Notes
+    -----
+    Thin wrapper over the engine (:mod:`smartcity_analysis.pipeline`, :mod:`smartcity_analysis.selection`)
+    on the curated data of ``data/`` (:mod:`smartcity_analysis.loaders`).
+
+    References
+    ----------
+    .. [1] docs/methodology.md.
+    """
     from smartcity_analysis import loaders
 
     s = _spec(spec)
@@ -83,7 +112,17 @@ def build(spec: Spec | str | os.PathLike, data_year: int, *, diagnostics: bool =
 def cohorts(spec: Spec | str | os.PathLike, *, until: int | None = None,
             diagnostics: bool = True) -> dict[int, CohortSelection]:
     """Run the spec's cohorts in sequence on the real data (see :func:`selection.run_cohorts`); each
-    cohort's :class:`IndexResult` carries its diagnostics unless ``diagnostics=False``."""
+    cohort's :class:`IndexResult` carries its diagnostics unless ``diagnostics=False``.
+
+    Notes
+    -----
+    Thin wrapper over the engine (:mod:`smartcity_analysis.pipeline`, :mod:`smartcity_analysis.selection`)
+    on the curated data of ``data/`` (:mod:`smartcity_analysis.loaders`).
+
+    References
+    ----------
+    .. [1] docs/methodology.md.
+    """
     s = _spec(spec)
     return run_cohorts(s, until=until, indicators=_frames(s), diagnostics=diagnostics)
 
@@ -95,6 +134,15 @@ def rank(spec: Spec | str | os.PathLike, cohort: int | None = None) -> pd.DataFr
     -------
     DataFrame
         See :func:`smartcity_analysis.selection.run_selection`.
+
+    Notes
+    -----
+    Thin wrapper over the engine (:mod:`smartcity_analysis.pipeline`, :mod:`smartcity_analysis.selection`)
+    on the curated data of ``data/`` (:mod:`smartcity_analysis.loaders`).
+
+    References
+    ----------
+    .. [1] docs/methodology.md.
     """
     s = _spec(spec)
     return run_selection(s, cohort=cohort, indicators=_frames(s))

@@ -89,7 +89,17 @@ class IndexResult:
 
 
 def hash_frame(df: pd.DataFrame) -> str:
-    """Stable SHA-256 (first 16 hex digits) of a frame's index, columns and values."""
+    """Stable SHA-256 (first 16 hex digits) of a frame's index, columns and values.
+
+    Notes
+    -----
+    SHA-256 over the column names and pandas' row hashes (``pandas.util.hash_pandas_object``) of the frame
+    sorted by index and columns, so the hash does not depend on row or column order.
+
+    References
+    ----------
+    .. [1] pandas, ``pandas.util.hash_pandas_object``.
+    """
     ordered = df.sort_index(axis=0).sort_index(axis=1)
     h = hashlib.sha256()
     h.update("|".join(map(str, ordered.columns)).encode())
@@ -108,7 +118,18 @@ def _transform(x: pd.Series, kind: str | None) -> pd.Series:
 
 def computed_indicators(spec: Spec, columns) -> tuple[list[IndicatorSpec], list[tuple[str, str]]]:
     """Split the spec's indicators into the computable ones (given the data's columns) and the
-    excluded ones with a reason."""
+    excluded ones with a reason.
+
+    Notes
+    -----
+    Excluded: ``unavailable``; ``user_supplied`` without its column; derived indicators whose inputs are
+    missing; measured indicators absent from the data. (Indicators observed for too few regions are excluded
+    later, in :func:`build_index`.)
+
+    References
+    ----------
+    .. [1] OECD/JRC (2008). Handbook on Constructing Composite Indicators, step 2 (data selection).
+    """
     cols = set(columns)
     keep, excluded = [], []
     for ind in spec.indicators:
@@ -171,6 +192,14 @@ def rank_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.ndarra
     """Competition ranks ("min": ties share the best rank), 1 = highest score, within ``groups``.
 
     NaN scores get NaN ranks.
+
+    Notes
+    -----
+    :math:`r_i = 1 + \\#\\{k \\in G_i : s_k > s_i\\}` (competition ranking), computed by one lexicographic sort.
+
+    References
+    ----------
+    .. [1] OECD/JRC (2008). Handbook on Constructing Composite Indicators, section 6.
     """
     s = np.asarray(scores, dtype=float)
     g = np.zeros(s.size, dtype=np.int64) if groups is None else pd.factorize(groups)[0].astype(np.int64)

@@ -262,7 +262,17 @@ def select_cohort(order: Sequence[str], size: int, *, regions: pd.DataFrame | No
 
 
 def quota_violations(selected: Sequence[str], size: int, regions: pd.DataFrame, quotas: QuotaSpec) -> list[str]:
-    """Human-readable list of the quotas a selection breaks (empty when all hold)."""
+    """Human-readable list of the quotas a selection breaks (empty when all hold).
+
+    Notes
+    -----
+    Uses the same limits as :func:`select_cohort`: ``ceil(share * size)`` for minima, ``floor(share * size)``
+    for maxima.
+
+    References
+    ----------
+    .. [1] docs/methodology.md, section 7.
+    """
     out = []
     reg = regions.reindex(list(selected))
     if quotas.max_per_province is not None:

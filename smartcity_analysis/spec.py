@@ -1166,7 +1166,16 @@ def load_spec(source: str | os.PathLike | Mapping, *, known_indicators: set[str]
 
 
 def list_specs() -> list[Path]:
-    """The shipped spec files (``specs/*.yml``), sorted."""
+    """The shipped spec files (``specs/*.yml``), sorted.
+
+    Notes
+    -----
+    Files matching ``specs/*.yml`` in the repository (:func:`smartcity_analysis.paths.specs_dir`).
+
+    References
+    ----------
+    .. [1] docs/methodology.md, "Shipped specs".
+    """
     from smartcity_analysis.paths import specs_dir
 
     return sorted(specs_dir().glob("*.yml"))
