@@ -286,7 +286,12 @@ def indicator_registry(primary: pd.DataFrame, secondary: pd.DataFrame) -> dict[s
         by_source = {}
         for src, grp in sub.groupby("source_id"):
             ys = sorted(int(y) for y in grp["year"].unique())
-            by_source[str(src)] = f"{ys[0]}-{ys[-1]}" if ys == list(range(ys[0], ys[-1] + 1)) else ys
+            if len(ys) == 1:
+                by_source[str(src)] = str(ys[0])
+            elif ys == list(range(ys[0], ys[-1] + 1)):
+                by_source[str(src)] = f"{ys[0]}-{ys[-1]}"
+            else:
+                by_source[str(src)] = ys
         other = sorted(set(secondary.loc[secondary["indicator"] == code, "source_id"]))
         reg[code] = {
             "name_id": meta["name_id"],
