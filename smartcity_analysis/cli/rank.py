@@ -64,7 +64,14 @@ def _rank(args: argparse.Namespace) -> int:
     from smartcity_analysis import api
     from smartcity_analysis.spec import load_spec
 
+    from smartcity_analysis.errors import InputError
+
+    if not Path(args.out).resolve().parent.is_dir():
+        raise InputError(f"Output folder '{Path(args.out).parent}' does not exist. Create it or choose "
+                         "another --out.")
     spec = load_spec(args.spec)
+    if args.cohort is not None:
+        spec.cohort(args.cohort)  # fail fast on an undeclared cohort
     table = api.rank(spec, cohort=args.cohort)
     fmt = _format(args)
     write_table(table, args.out, fmt)
