@@ -62,9 +62,8 @@ def write_table(table, path: str | os.PathLike, fmt: str) -> None:
 
 def _rank(args: argparse.Namespace) -> int:
     from smartcity_analysis import api
-    from smartcity_analysis.spec import load_spec
-
     from smartcity_analysis.errors import InputError
+    from smartcity_analysis.spec import load_spec
 
     if not Path(args.out).resolve().parent.is_dir():
         raise InputError(f"Output folder '{Path(args.out).parent}' does not exist. Create it or choose "
