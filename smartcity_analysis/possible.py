@@ -17,7 +17,9 @@ Method, per region ``r`` (``d_i = v_i - v_r``, so ``i`` beats ``r`` at ``w`` whe
    ``max_w d_i . w < 0`` (closed forms ``sum_j min/max(d_ij lower_j, d_ij upper_j)``). With ``A``
    regions always above and ``S`` regions sometimes above: ``A >= k`` means not possible; ``A + S < k``
    means necessary.
-2. Otherwise a mixed-integer LP over ``(w, z)``, ``z_i`` binary for the ``S`` undecided regions
+2. Probes: the selection at the box centre, its corners and 256 random admissible weight vectors; a
+   region selected at one of them is possible, one left out at one of them is not necessary.
+3. Otherwise a mixed-integer LP over ``(w, z)``, ``z_i`` binary for the ``S`` undecided regions
    (``scipy.optimize.milp``, HiGHS): possible iff some ``w`` has at most ``k - 1 - A`` of them above
    ``r`` (``d_i . w <= -eps + M_i z_i``, ``sum z <= k - 1 - A``); necessary iff no ``w`` has ``k - A`` of
    them above ``r`` (``d_i . w >= eps - M_i (1 - z_i)``, ``sum z >= k - A`` infeasible). ``M_i`` are the
@@ -64,8 +66,8 @@ class PossibleNecessaryResult:
     """Per-region possible/necessary selection.
 
     ``table`` (index ``region_code``): ``eligible``, ``possible``, ``necessary`` (bool), ``n_always_above``,
-    ``n_sometimes_above`` (the screening counts), ``decided_by`` (``"ineligible"``, ``"screening"`` or
-    ``"milp"``). ``k``; ``lower``/``upper`` the weight bounds used; ``note`` the limits that apply.
+    ``n_sometimes_above`` (the screening counts), ``decided_by`` (``"ineligible"``, ``"screening"``,
+    ``"probe"`` (settled by the selection at a probe weight vector) or ``"milp"``). ``k``; ``lower``/``upper`` the weight bounds used; ``note`` the limits that apply.
     """
 
     table: pd.DataFrame
@@ -157,6 +159,29 @@ def _milp_feasible(d, eps, lo_box, hi_box, lower, upper, count, mode) -> bool:
     )
 
 
+def _probe(v, lower, upper, ranked, k, tie, n_random=256):
+    """Selections at probe weights (box corners, centre, random points): a region selected at one of
+    them is possible, one left out at one of them is not necessary, with no LP needed.
+
+    Returns ``(seen_in, seen_out)`` boolean arrays over regions.
+    """
+    from smartcity_analysis.robustness import select_top_k
+
+    p = len(lower)
+    probes = [(lower + upper) / 2.0, lower, upper]
+    if p <= 10:
+        corners = np.array(np.meshgrid(*[[0, 1]] * p, indexing="ij")).reshape(p, -1).T
+        probes.extend(lower + corners * (upper - lower))
+    rng = np.random.default_rng(0)
+    probes.extend(lower + rng.random((n_random, p)) * (upper - lower))
+    w = np.array(probes)
+    w = w[w.sum(axis=1) > 0]
+    vv = np.where(ranked[:, None], v, 0.0)
+    scores = w @ vv.T
+    sel, _ = select_top_k(scores, np.broadcast_to(ranked, scores.shape), k, tie)
+    return sel.any(axis=0), (~sel).any(axis=0)
+
+
 def possible_necessary(
     values,
     lower,
@@ -168,6 +193,7 @@ def possible_necessary(
     tie_order=None,
     eps: float | None = None,
     quotas_ignored: bool = False,
+    open_lower: bool = False,
 ) -> PossibleNecessaryResult:
     """Decide for every region whether it is possibly / necessarily in the top ``k`` of the eligible.
 
@@ -190,6 +216,11 @@ def possible_necessary(
         Strictness margin; default ``1e-9 * max(1, max |values|)``.
     quotas_ignored : bool
         Say in the note that the spec has quotas this analysis does not model.
+    open_lower : bool
+        The admissible weights are strictly positive where ``lower`` is 0 (a Dirichlet's support is
+        the open simplex): a region that is at least as good on every component and better on one
+        is then always above. Ties are treated strictly (margin ``eps``) in this mode, so a claim never
+        rests on a weight vector on the excluded boundary.
 
     Returns
     -------
@@ -230,6 +261,7 @@ def possible_necessary(
         eps = 1e-9 * max(1.0, float(finite.max()) if finite.size else 1.0)
     ranked = elig & np.isfinite(v).all(axis=1)
     idx_ranked = np.flatnonzero(ranked)
+    seen_in, seen_out = _probe(v, lower, upper, ranked, k, tie)
 
     possible = np.zeros(n, dtype=bool)
     necessary = np.zeros(n, dtype=bool)
@@ -245,6 +277,10 @@ def possible_necessary(
         i_wins = ~r_wins_tie
         always = np.where(i_wins, lo_box >= 0, lo_box > eps)
         never = np.where(i_wins, hi_box < -eps, hi_box <= 0)
+        if open_lower:
+            live = upper > 0
+            always |= (d[:, live] >= 0).all(axis=1) & (d[:, live] > eps).any(axis=1)
+            never |= (d[:, live] <= 0).all(axis=1) & (d[:, live] < -eps).any(axis=1)
         some = ~always & ~never
         a, s = int(always.sum()), int(some.sum())
         n_always[r], n_some[r] = a, s
@@ -257,8 +293,8 @@ def possible_necessary(
         decided[r] = "milp"
         ds, lo_s, hi_s = d[some], lo_box[some], hi_box[some]
         # "i not above r" needs d.w < 0, or d.w <= 0 where r wins the tie
-        eps_not = np.where(r_wins_tie[some], 0.0, eps)
-        eps_above = np.where(r_wins_tie[some], eps, 0.0)
+        eps_not = np.where(r_wins_tie[some] & (not open_lower), 0.0, eps)
+        eps_above = np.where(r_wins_tie[some] | open_lower, eps, 0.0)
         possible[r] = _milp_feasible(ds, eps_not, lo_s, hi_s, lower, upper, k - 1 - a, "at_most")
         if possible[r]:
             necessary[r] = not _milp_feasible(

@@ -1565,6 +1565,7 @@ def _possible_columns(problem, settings, nominal_outcome, context):
         region_codes=problem.region_codes,
         tie_order=np.asarray(problem.tie_order)[0],
         quotas_ignored=problem.quotas is not None,
+        open_lower=settings.weights == "dirichlet",
     )
     note = (
         "Pillar weights anywhere in the declared "

@@ -171,7 +171,9 @@ def sobol_indices(
                 rows.append((out_name, g, np.nan, np.nan, np.nan, np.nan, False))
             continue
         with warnings.catch_warnings():
+            # SALib warns on constant sub-samples; a 0/1 outcome that rarely flips is flagged below
             warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)
             res = sobol_analyze.analyze(
                 problem,
                 y,

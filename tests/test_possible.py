@@ -102,7 +102,13 @@ def test_agrees_with_monte_carlo_under_weight_only_uncertainty(kind):
     p_sel = out.selected.mean(axis=0)
     lo, hi = weight_bounds(p.pillar_weights, kind, 0.6)
     res = possible_necessary(
-        _pillar_scores(p), lo, hi, p.eligible_fixed[0], p.k, region_codes=p.region_codes
+        _pillar_scores(p),
+        lo,
+        hi,
+        p.eligible_fixed[0],
+        p.k,
+        region_codes=p.region_codes,
+        open_lower=kind == "dirichlet",
     )
     t = res.table
     assert (p_sel[t["necessary"].to_numpy()] == 1.0).all()

@@ -1,0 +1,166 @@
+"""``smartcity robustness --spec FILE [--cohort YEAR] --draws N --seed S --out DIR``.
+
+Monte Carlo robustness of a spec's cohort selection (P(selected), rank intervals, robustness class),
+Sobol sensitivity and possible/necessary selection; results are cached so reports only load them.
+Method: docs/robustness.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    """Add the ``robustness`` command."""
+    p = subparsers.add_parser(
+        "robustness",
+        help="probability of selection, rank intervals, Sobol sensitivity, possible/necessary",
+        description=(
+            "Draw the uncertain choices declared in the spec's 'uncertainty' block (weights, "
+            "normalisation, aggregation, imputation, eligibility thresholds, value noise, "
+            "leave-one-indicator-out), recompute the cohort selection for every draw (vectorised), "
+            "and write per region P(eligible), P(selected), rank median and 5-95 %% interval and a "
+            "robustness class; per cohort the expected set, mean Jaccard to the nominal selection and "
+            "the contestable regions; Sobol indices (SALib) and possible/necessary selection (LP). "
+            "Results are cached per (spec, data, cohort, draws, seed). Method: docs/robustness.md."
+        ),
+    )
+    p.add_argument("--spec", required=True, metavar="FILE", help="criteria spec (YAML)")
+    p.add_argument(
+        "--cohort",
+        type=int,
+        default=None,
+        metavar="YEAR",
+        help="cohort year (default: every cohort of the spec)",
+    )
+    p.add_argument(
+        "--draws",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Monte Carlo draws (default: the spec's uncertainty.draws, else 10000)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="random seed (default: the spec's uncertainty.seed, else 0)",
+    )
+    p.add_argument(
+        "--sobol",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Sobol base sample, a power of two (default 512; 0 skips Sobol)",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="folder for the tables and summary.json (created if missing; default: "
+        "print and cache only)",
+    )
+    p.add_argument("--refresh", action="store_true", help="recompute even if cached")
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.set_defaults(func=_robustness)
+
+
+def _write_atomic(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are ordinary readable files
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _clean(obj):
+    """JSON-safe copy (NaN -> None)."""
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def write_robustness(results: dict, out: str | os.PathLike) -> list[Path]:
+    """Write ``regions_<year>.csv``, ``sobol_<year>.csv`` and one ``summary.json`` into ``out``.
+
+    ``results`` maps cohort year -> :class:`~smartcity_analysis.robustness.RobustnessResult`. Every
+    file is written to a temporary name and renamed: nothing half-written is left behind.
+    """
+    from smartcity_analysis.errors import InputError
+
+    out = Path(out)
+    if not out.parent.exists():
+        raise InputError(
+            f"Parent folder of --out '{out}' does not exist. Create it or choose another --out."
+        )
+    out.mkdir(exist_ok=True)
+    written = []
+    for year, res in results.items():
+        for name, table in (("regions", res.regions.reset_index()), ("sobol", res.sobol)):
+            path = out / f"{name}_{year}.csv"
+            _write_atomic(
+                path,
+                lambda tmp, t=table: t.to_csv(
+                    tmp, index=False, float_format="%.10g", lineterminator="\n"
+                ),
+            )
+            written.append(path)
+    path = out / "summary.json"
+    summary = {str(y): _clean(dict(r.summary)) for y, r in results.items()}
+    _write_atomic(
+        path,
+        lambda tmp: Path(tmp).write_text(
+            json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        ),
+    )
+    written.append(path)
+    return written
+
+
+def _robustness(args) -> int:
+    from smartcity_analysis.robustness import run_robustness
+    from smartcity_analysis.spec import load_spec
+
+    spec = load_spec(args.spec)
+    years = (
+        [spec.cohort(args.cohort).year]
+        if args.cohort is not None
+        else [c.year for c in spec.cohorts]
+    )
+    results = {}
+    for year in years:
+        res = run_robustness(
+            spec,
+            year,
+            args.draws,
+            args.seed,
+            sobol_base=args.sobol,
+            progress=not args.no_progress,
+            refresh=args.refresh,
+        )
+        results[year] = res
+        s = res.summary
+        print(
+            f"cohort {year} (k={s['k']}, {s['draws']} draws, seed {s['seed']}): mean Jaccard to the "
+            f"nominal selection {s['mean_jaccard']:.3f} (5-95 %: {s['jaccard_p05']:.3f}-"
+            f"{s['jaccard_p95']:.3f}); robustly in {s['n_robustly_in']}, contestable "
+            f"{s['n_contestable']}, robustly out {s['n_robustly_out']}"
+        )
+        print(f"  Sobol: {s['sobol_note']}")
+    if args.out:
+        for path in write_robustness(results, args.out):
+            print(f"wrote {path}")
+    return 0
