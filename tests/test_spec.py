@@ -66,3 +66,12 @@ def test_cli_validate_exits_2_without_traceback(tmp_path):
     assert proc.stderr.count("\n") == 1
     for path in ("id:", "indicators[0].code", "pillars[0].weight", "methods.aggregation"):
         assert path in proc.stderr
+
+
+def test_spec_hash_is_the_same_in_another_process():
+    path = specs_dir() / "kominfo_prescreen.yml"
+    code = ("from smartcity_analysis.spec import load_spec; "
+            f"print(load_spec({str(path)!r}).spec_hash)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={"PYTHONHASHSEED": "123", "PATH": ""}, check=True).stdout.strip()
+    assert out == load_spec(path).spec_hash
