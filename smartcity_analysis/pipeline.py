@@ -83,6 +83,23 @@ class IndexResult:
     spec: Spec = field(repr=False)
 
     @property
+    def imputed_cells(self) -> pd.DataFrame:
+        """Long table of imputed cells: ``region_code, indicator, value`` (for flags in reports)."""
+        m = self.imputed_mask.stack()
+        cells = m[m].index
+        out = pd.DataFrame({"region_code": cells.get_level_values(0).astype(str),
+                            "indicator": cells.get_level_values(1)})
+        out["value"] = [self.imputed.at[r, c] for r, c in zip(out["region_code"], out["indicator"], strict=True)]
+        return out
+
+    @property
+    def treated_cells(self) -> pd.DataFrame:
+        """Long table of cells changed by the outlier treatment: ``region_code, indicator, action``."""
+        rows = [(r, t.indicator, t.action) for t in self.treatment_log.itertuples()
+                if t.action != "none" for r in str(t.treated_regions).split(";") if r]
+        return pd.DataFrame(rows, columns=["region_code", "indicator", "action"])
+
+    @property
     def members(self) -> dict[str, list[str]]:
         """Pillar id -> computed indicator codes."""
         return {p: list(g["indicator"]) for p, g in self.weights.groupby("pillar", sort=False)}

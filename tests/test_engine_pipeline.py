@@ -59,3 +59,22 @@ def test_index_is_weighted_mean_of_pillars_by_hand(result):
     assert result.index.to_numpy() == pytest.approx(expected.to_numpy())
     best = result.index.idxmax()
     assert result.ranks.loc[best, "rank_national"] == 1
+
+
+def test_imputed_and_treated_cells_long_tables(result):
+    cells = result.imputed_cells.set_index(["region_code", "indicator"])
+    assert set(cells.index) == {("1102", "poverty_rate"), ("6302", "ipm")}
+    assert cells.loc[("1102", "poverty_rate"), "value"] == pytest.approx(indicators()["poverty_rate"].median())
+    assert list(result.treated_cells.columns) == ["region_code", "indicator", "action"]
+
+
+def test_treated_cells_list_the_winsorised_outlier():
+    data = indicators()
+    data["grdp_per_capita"] = np.arange(1.0, 13.0)
+    data.loc["6372", "grdp_per_capita"] = 1e6          # synthetic far outlier; log-transformed first
+    d = spec_dict()
+    d["indicators"][1]["transform"] = None
+    d["methods"]["outliers"] = "coinr"
+    res = build_index(data, load_spec(d), regions=REGIONS)
+    cells = res.treated_cells
+    assert ("6372", "grdp_per_capita") in set(zip(cells["region_code"], cells["indicator"], strict=True))
