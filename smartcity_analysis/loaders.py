@@ -295,6 +295,8 @@ def load_indicators(year=None, indicators=None, wide: bool = False) -> pd.DataFr
         ``False``: long frame ``region_code, year, indicator, value, source_id, flag``.
         ``True`` with an int ``year``: ``region_code x indicator`` for all 514 regions (NaN where
         missing); ``True`` with ``year=None`` (or several years): index ``(region_code, year)``.
+        The wide columns are every indicator code of the table (or ``indicators`` in the given
+        order), whether or not the year has data for them.
 
     Returns
     -------
@@ -305,10 +307,14 @@ def load_indicators(year=None, indicators=None, wide: bool = False) -> pd.DataFr
     Flags: ``""`` as published, ``estimate``, ``interpolated``, ``derived`` (computed by the build);
     see :func:`load_indicator_flags` and ``data/indicators.yml``.
     """
-    df = _select(read_table("indicators.csv"), year, indicators)
+    full = read_table("indicators.csv")
+    df = _select(full, year, indicators)
     if not wide:
         return df
-    wanted = _check_indicators(indicators, sorted(df["indicator"].unique())) if indicators else None
+    # every indicator code is a column (all-NaN in years without data), so columns never depend on
+    # the year
+    codes = sorted(full["indicator"].unique())
+    wanted = _check_indicators(indicators, codes) if indicators is not None else codes
     single = isinstance(year, int | np.integer)
     return to_wide(df, indicators=wanted, year=int(year) if single else None)
 
@@ -351,14 +357,16 @@ def to_wide(long: pd.DataFrame, *, column: str = "value", indicators: Sequence[s
         wide = wide.reindex(index=idx, columns=cols)
     wide.columns.name = None
     if column == "flag":
-        return wide.fillna(fill).astype(str)
+        return wide.astype(object).where(wide.notna(), fill).astype(str)
     return wide.astype(float)
 
 
 def load_indicator_flags(year: int, indicators=None) -> pd.DataFrame:
     """Flags of :func:`load_indicators` ``(year, wide=True)``, same shape, ``""`` where none."""
-    df = _select(read_table("indicators.csv"), int(year), indicators)
-    wanted = _check_indicators(indicators, sorted(df["indicator"].unique())) if indicators else None
+    full = read_table("indicators.csv")
+    df = _select(full, int(year), indicators)
+    codes = sorted(full["indicator"].unique())
+    wanted = _check_indicators(indicators, codes) if indicators is not None else codes
     return to_wide(df, column="flag", indicators=wanted, year=int(year))
 
 
