@@ -60,6 +60,15 @@ def test_wide_shape_and_flags_align():
     assert flags.loc["6372", "population_density"] == "derived"
 
 
+def test_wide_columns_do_not_depend_on_year():
+    w16 = loaders.load_indicators(2016, wide=True)
+    w17 = loaders.load_indicators(2017, wide=True)
+    assert list(w16.columns) == list(w17.columns)
+    assert w16["life_expectancy"].isna().all()  # FSVA life expectancy starts at data year 2017
+    assert w17["life_expectancy"].notna().all()
+    assert loaders.load_indicator_flags(2016).shape == w16.shape
+
+
 def test_long_keys_unique_and_codes_are_strings():
     long = loaders.load_indicators()
     assert not long.duplicated(["region_code", "year", "indicator"]).any()
