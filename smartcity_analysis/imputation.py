@@ -16,8 +16,6 @@ imputed_mask``) so reports can flag every imputed value.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -77,20 +75,20 @@ def _group_fill(X, regions, group, stat):
     if col not in regions.columns:
         raise InputError(f"The region table has no column '{col}' needed to impute by {group}.")
     keys = regions[col].reindex(X.index)
-    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
     vals = X.to_numpy(dtype=float)
-    func = np.nanmedian if stat == "median" else np.nanmean
-    stat_by_group = np.full((len(uniques), vals.shape[1]), np.nan)
-    order = np.argsort(codes, kind="stable")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN groups -> NaN, handled below
-        for chunk in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
-            if chunk.size:
-                stat_by_group[codes[chunk[0]]] = func(vals[chunk], axis=0)
-        national = func(vals, axis=0)
+    missing = np.isnan(vals)
+    if not missing.any():
+        return X.copy()
+    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
+    need = missing.any(axis=0)
+    sub = X.loc[:, need]
+    grouped = sub.groupby(pd.Series(codes, index=X.index, name="_group"), sort=True)
+    table = getattr(grouped, stat)().reindex(range(len(uniques))).to_numpy()
     # groups with no observed value fall back to the national statistic
-    stat_by_group = np.where(np.isnan(stat_by_group), national, stat_by_group)
-    filled = np.where(np.isnan(vals), stat_by_group[codes], vals)
+    national = getattr(sub, stat)(axis=0).to_numpy()
+    table = np.where(np.isnan(table), national, table)
+    filled = vals.copy()
+    filled[:, need] = np.where(missing[:, need], table[codes], vals[:, need])
     return pd.DataFrame(filled, index=X.index, columns=X.columns)
 
 

@@ -127,10 +127,13 @@ def hash_frame(df: pd.DataFrame) -> str:
 def _transform(x: pd.Series, kind: str | None) -> pd.Series:
     if kind is None:
         return x
+    v = x.to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "log":
-            return np.log(x.where(x > 0))
-        return np.log1p(x.where(x > -1))
+            out = np.log(np.where(v > 0, v, np.nan))
+        else:
+            out = np.log1p(np.where(v > -1, v, np.nan))
+    return pd.Series(out, index=x.index, name=x.name)
 
 
 def computed_indicators(spec: Spec, columns) -> tuple[list[IndicatorSpec], list[tuple[str, str]]]:
