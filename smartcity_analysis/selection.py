@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis.errors import DataError, InputError
+from smartcity_analysis.errors import DataError, InputError, SpecError
 from smartcity_analysis.pipeline import IndexResult, build_index
 from smartcity_analysis.spec import CohortSpec, QuotaSpec, Spec, TieBreakKey
 
@@ -106,6 +106,10 @@ def evaluate_eligibility(spec: Spec, raw: pd.DataFrame, regions: pd.DataFrame | 
        docs/methodology.md for what is and is not public).
     """
     thresholds = dict(thresholds or {})
+    unknown = set(thresholds) - {r.id for r in spec.eligibility if r.kind != "region_type"}
+    if unknown:
+        raise InputError(f"Threshold overrides for unknown rule(s) {sorted(unknown)}; spec '{spec.id}' has "
+                         f"threshold/completeness rules {[r.id for r in spec.eligibility if r.kind != 'region_type']}.")
     idx = raw.index
     reasons: dict[str, list[str]] = {r: [] for r in idx}
     skipped = []
@@ -413,6 +417,9 @@ def run_cohorts(spec: Spec, *, until: int | None = None, indicators=None, region
                 if spec.pool.previous_cohorts == "actual":
                     raise
                 cohorts = None
+    if not spec.cohorts:
+        raise SpecError([("cohorts", f"spec '{spec.id}' declares no cohort; add e.g. "
+                                     "{year: 2018, size: 50, data_year: 2017} to run a selection.")], spec.source)
     if until is not None:
         spec.cohort(until)  # raises a SpecError naming the declared cohorts
     out: dict[int, CohortSelection] = {}

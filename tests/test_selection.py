@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from engine_fixtures import EMPTY_COHORTS, REGIONS, indicators, spec_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -151,3 +152,14 @@ def test_each_cohort_selects_exactly_its_size_when_enough_eligible(seed, size):
         n_cand = int((t["in_pool"] & t["eligible"] & t["score"].notna()).sum())
         assert t["selected"].sum() == min(c.cohort.size, n_cand)
         assert not (t["selected"] & ~(t["eligible"] & t["in_pool"])).any()
+
+
+def test_unknown_threshold_override_and_missing_cohorts_are_errors():
+    from smartcity_analysis.errors import InputError, SpecError
+
+    spec = load_spec(spec_dict())
+    with pytest.raises(InputError, match="unknown rule"):
+        evaluate_eligibility(spec, indicators(), REGIONS, thresholds={"nope": 1})
+    with pytest.raises(SpecError, match="declares no cohort"):
+        run_cohorts(load_spec(spec_dict(cohorts=[])), indicators=indicators(), regions=REGIONS,
+                    cohorts=EMPTY_COHORTS)
