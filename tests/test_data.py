@@ -167,3 +167,14 @@ def test_registry_and_sources_cover_the_data():
     assert "NC-SA" in sources["poverty-quarcs-cani"]["licence"]
     assert "APBD" in reg["government_consumption"]["caveats"]
     assert "2017" in reg["no_electricity_pct"]["caveats"] or "E-1" in reg["no_electricity_pct"]["caveats"]
+
+
+def test_dapoer_fiscal_known_value_and_java_only(regions):
+    fiscal = loaders.load_indicators(indicators=["dau", "own_source_revenue", "dak", "total_revenue"])
+    # SOURCE.md: Kab. Bandung DAU 2015 = 1,957,538,845,000 IDR (stored in billion IDR)
+    dau = fiscal[(fiscal["indicator"] == "dau") & (fiscal["year"] == 2015)].set_index("region_code")
+    assert dau.loc["3204", "value"] == pytest.approx(1957.538845)
+    provinces = set(regions.loc[fiscal["region_code"].unique(), "province_code"])
+    assert provinces == {"32", "33", "34", "35", "36"}  # Java without DKI
+    assert fiscal["year"].max() == 2015
+    assert (fiscal.loc[fiscal["indicator"] != "dak", "value"] > 0).all()

@@ -2,6 +2,8 @@
 
 Fiscal revenue (PAD, DAU, DAK, total revenue; IDR, stored as billion IDR), population and urban share
 (Susenas). Names "Bandung, Kab." / "Cilegon, Kota" are matched within the province given in ``Level``.
+Values before a region split (e.g. Kab. Bandung before Bandung Barat, 2007) refer to the parent's
+territory. Zeros of DAU, PAD, total revenue, population and area are dropped as "not reported".
 The area and GDP workbooks are read for completeness checks only (GDP is at 2000 prices, excluding oil
 and gas: not comparable with the 2010-base series); area feeds the cross-source check.
 """
@@ -29,6 +31,9 @@ SERIES = {
     ("Population_IndoDapoer.xlsx", "SP.URB.TOTL.ZS.SUS"): ("urban_population_pct", 100.0),
     ("Area_IndoDapoer.xlsx", "LND.TOTL.K2"): ("area_km2", 1.0),
 }
+
+#: Indicators whose zeros are missing values, not real zeros.
+ZERO_MEANS_MISSING = ("dau", "own_source_revenue", "total_revenue", "population", "area_km2")
 
 #: Workbooks that must be present (GDP ones are checked, not used: other price base).
 WORKBOOKS = ("Revenue_IndoDapoer.xlsx", "Population_IndoDapoer.xlsx", "Area_IndoDapoer.xlsx",
@@ -69,4 +74,7 @@ def read(raw: Path, matcher: NameMatcher) -> pd.DataFrame:
                                    SOURCE_ID, scale=scale))
     out = pd.concat(frames, ignore_index=True)
     out["value"] = out["value"].round(6)
-    return out
+    # a region always receives DAU and has revenue: zeros there mean "not reported" (DAK zeros are
+    # plausible in the early 2000s, when few regions received DAK, and are kept)
+    zero_is_missing = out["indicator"].isin(ZERO_MEANS_MISSING) & (out["value"] == 0)
+    return out[~zero_is_missing].reset_index(drop=True)

@@ -136,7 +136,9 @@ INDICATORS: dict[str, dict] = {
     "own_source_revenue": dict(
         name_id="Pendapatan asli daerah (PAD)", name_en="Own-source revenue", unit="billion IDR",
         direction=1,
-        caveats="INDO-DAPOER, Java only (113 kab/kota, no DKI), 2000-2015, realisation; nominal IDR."),
+        caveats="INDO-DAPOER, Java only (113 kab/kota, no DKI), 2000-2015, realisation; nominal IDR. "
+                "Before a region split, values cover the parent's territory (e.g. Kab. Bandung "
+                "before 2007 includes Bandung Barat). Reported zeros dropped as missing."),
     "dau": dict(
         name_id="Dana alokasi umum (DAU)", name_en="General allocation grant", unit="billion IDR",
         direction=0, caveats="INDO-DAPOER, Java only, 2000-2015; transfers are larger where fiscal "
