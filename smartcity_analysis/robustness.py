@@ -1501,6 +1501,10 @@ REGION_COLUMNS = [
 ]
 
 
+#: Draws whose per-region ranks are kept for plots (``RobustnessResult.rank_draws``).
+RANK_DRAWS_KEPT = 1000
+
+
 @dataclass(frozen=True)
 class RobustnessResult:
     """A robustness run of one cohort, as stored in the cache.
@@ -1509,21 +1513,50 @@ class RobustnessResult:
     ----------
     regions : DataFrame
         Index ``region_code``; columns :data:`REGION_COLUMNS` (``possible``/``necessary`` are NaN when
-        the LP does not apply, see ``summary["possible_note"]``).
+        the LP does not apply, see ``summary["possible_note"]``). ``rank_*`` are places in the order of
+        the eligible pool (1 = best; the place that decides selection, comparable with the cohort size
+        and with ``nominal_position``), over the draws where the region is eligible.
     summary : dict
         Cohort summary (:func:`summarise`) plus ``spec_id, spec_hash, data_hash, package_version,
         seed, settings, factors, sobol_note, possible_note``.
     sobol : DataFrame
-        Long table ``output, factor, S1, S1_conf, ST, ST_conf, reliable`` (empty when not computed).
+        Long table ``output, factor, S1, S1_conf, ST, ST_conf, reliable`` (``output`` is ``"jaccard"``
+        or a region code; empty when not computed).
+    rank_draws : DataFrame
+        Places of every region (columns, region codes) in the first :data:`RANK_DRAWS_KEPT` draws
+        (rows); NaN where the region is not eligible in that draw. For histograms.
+    sobol_regions : DataFrame
+        Derived view of ``sobol`` for the per-region outputs: ``region_code, factor, S1, S1_conf, ST,
+        ST_conf, trusted``.
     """
 
     regions: pd.DataFrame
     summary: dict
     sobol: pd.DataFrame
+    rank_draws: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sobol_regions: pd.DataFrame = field(init=False, repr=False)
+
+    def __post_init__(self):
+        sob = self.sobol
+        if isinstance(sob, pd.DataFrame) and not sob.empty and "output" in sob.columns:
+            view = sob[sob["output"].astype(str) != "jaccard"].rename(
+                columns={"output": "region_code", "reliable": "trusted"}
+            )
+            view = view.assign(region_code=view["region_code"].astype(str)).reset_index(drop=True)
+        else:
+            view = pd.DataFrame(
+                columns=["region_code", "factor", "S1", "S1_conf", "ST", "ST_conf", "trusted"]
+            )
+        object.__setattr__(self, "sobol_regions", view)
 
     def tables(self) -> dict:
         """The result as the mapping stored by :func:`smartcity_analysis.cache.save_tables`."""
-        return {"regions": self.regions, "summary": self.summary, "sobol": self.sobol}
+        return {
+            "regions": self.regions,
+            "summary": self.summary,
+            "sobol": self.sobol,
+            "rank_draws": self.rank_draws,
+        }
 
 
 def _possible_columns(problem, settings, nominal_outcome, context):
@@ -1642,7 +1675,11 @@ def _compute(spec, year, draws, seed, sobol_base, frames, regions, cohorts, prog
             "possible_note": possible_note,
         }
     )
-    return RobustnessResult(regions=table, summary=summary, sobol=sobol)
+    kept = outcome.rank[:RANK_DRAWS_KEPT].astype(float)
+    kept[kept == 0] = np.nan
+    rank_draws = pd.DataFrame(kept, columns=list(problem.region_codes))
+    rank_draws.index.name = "draw"
+    return RobustnessResult(regions=table, summary=summary, sobol=sobol, rank_draws=rank_draws)
 
 
 def run_robustness(
@@ -1745,7 +1782,10 @@ def run_robustness(
         "robustness", key, compute, save_tables, load_tables, refresh=refresh, use_cache=use_cache
     )
     return RobustnessResult(
-        regions=tables["regions"], summary=tables["summary"], sobol=tables["sobol"]
+        regions=tables["regions"],
+        summary=tables["summary"],
+        sobol=tables["sobol"],
+        rank_draws=tables.get("rank_draws", pd.DataFrame()),
     )
 
 

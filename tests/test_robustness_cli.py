@@ -54,3 +54,26 @@ def test_cli_bad_input_exits_2(tmp_path, capsys):
     assert err.startswith("smartcity: error:") and "Traceback" not in err
     assert main(["robustness", "--spec", SPEC, "--cohort", "2020", "--draws", "3"]) == 2
     assert "declared cohorts: 2017, 2018, 2019" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_load_or_run_reads_the_cache_without_recomputing(monkeypatch):
+    from smartcity_analysis import robustness
+
+    first = robustness.load_or_run_robustness(SPEC, 2019, draws=200, seed=11, sobol_base=0)
+
+    def boom(*args, **kwargs):
+        raise AssertionError("recomputed although cached")
+
+    monkeypatch.setattr(robustness, "_compute", boom)
+    again = robustness.load_or_run_robustness(SPEC, 2019, draws=200, seed=11, sobol_base=0)
+    pd.testing.assert_frame_equal(first.regions, again.regions)
+    pd.testing.assert_frame_equal(first.rank_draws, again.rank_draws)
+    assert first.summary == again.summary
+    assert again.regions.index.name == "region_code"
+    assert (again.regions.index.str.len() == 4).all()
+    assert again.regions["nominal_selected"].dtype == bool
+    assert again.rank_draws.shape == (200, 514)
+    assert again.sobol_regions.empty and "sobol_base = 0" in again.summary["sobol_note"]
+    with pytest.raises(AssertionError, match="recomputed"):
+        robustness.load_or_run_robustness(SPEC, 2019, draws=200, seed=12, sobol_base=0)

@@ -265,3 +265,65 @@ def test_layout_and_bad_settings():
         UncertaintySettings(weights="uniform")
     with pytest.raises(InputError, match="draws"):
         draw_plan(p, FULL, 0, 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(4, 16),
+    st.integers(1, 6),
+    st.integers(0, 10_000),
+    st.sampled_from([None, 1, 2]),
+    st.sampled_from([None, 0.3, 0.6]),
+    st.sampled_from([(None, None), (0.3, None), (None, 0.5), (0.2, 0.8)]),
+)
+def test_select_top_k_matches_engine_select_cohort(n, k, seed, cap, outside_share, kota_mix):
+    # the vectorised greedy walk must make the engine's choices, quotas included
+    import pandas as pd
+
+    from smartcity_analysis.selection import select_cohort, selection_order
+    from smartcity_analysis.spec import QuotaSpec, TypeMix
+
+    rng = np.random.default_rng(seed)
+    codes = [f"{9000 + i:04d}" for i in range(n)]
+    regions = pd.DataFrame(
+        {
+            "province_code": rng.choice(["91", "92", "93"], size=n),
+            "type": rng.choice(["kota", "kabupaten"], size=n),
+            "island_group": rng.choice(["Jawa", "Sumatera", "Papua"], size=n),
+        },
+        index=pd.Index(codes, name="region_code"),
+    )
+    mix = () if kota_mix == (None, None) else (TypeMix("kota", *kota_mix),)
+    quotas = QuotaSpec(max_per_province=cap, min_share_outside_java=outside_share, type_mix=mix)
+    scores = rng.integers(0, 6, size=(2, n)).astype(float)
+    eligible = rng.random((2, n)) < 0.85
+    types = ["kabupaten", "kota"]
+    q = None
+    if quotas.active:
+        tmin, tmax = np.zeros(2, dtype=np.int64), np.full(2, n + k + 1)
+        for tm in mix:
+            if tm.min_share is not None:
+                tmin[1] = int(np.ceil(tm.min_share * k - 1e-9))
+            if tm.max_share is not None:
+                tmax[1] = int(np.floor(tm.max_share * k + 1e-9))
+        q = QuotaArrays(
+            province=pd.factorize(regions["province_code"])[0],
+            type_labels=np.array([types.index(t) for t in regions["type"]]),
+            type_min=tmin,
+            type_max=tmax,
+            outside=(regions["island_group"] != "Jawa").to_numpy(),
+            min_outside=int(np.ceil(outside_share * k - 1e-9)) if outside_share else 0,
+            max_per_province=cap,
+        )
+    tie = np.arange(n)  # region_code ascending, the engine's last key
+    sel, rank = select_top_k(scores, eligible, k, tie, q)
+    for r in range(2):
+        s = pd.Series(scores[r], index=codes)
+        cand = [c for c, e in zip(codes, eligible[r], strict=True) if e]
+        order = selection_order(s, cand)
+        expect = select_cohort(order, k, regions=regions, quotas=quotas)
+        got = [codes[i] for i in np.flatnonzero(sel[r])]
+        assert sorted(got) == sorted(expect)
+        assert [codes[i] for i in np.argsort(np.where(rank[r] > 0, rank[r], n + 1))][
+            : len(order)
+        ] == order
