@@ -71,13 +71,27 @@ def _rank(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if args.cohort is not None:
         spec.cohort(args.cohort)  # fail fast on an undeclared cohort
-    table = api.rank(spec, cohort=args.cohort)
+    import pandas as pd
+
+    runs = api.cohorts(spec, until=args.cohort, diagnostics=False)
+    years = [args.cohort] if args.cohort is not None else list(runs)
+    table = pd.concat([runs[y].table for y in years], ignore_index=True)
     fmt = _format(args)
     write_table(table, args.out, fmt)
-    for year, block in table.groupby("cohort_year", sort=True):
-        n_sel = int(block["selected"].sum())
+    for year in years:
+        run = runs[year]
+        block = run.table
         n_el = int((block["eligible"] & block["in_pool"]).sum())
-        print(f"cohort {year}: {len(block)} regions, {int(block['in_pool'].sum())} in pool, {n_el} eligible "
-              f"in pool, {n_sel} selected")
+        print(f"cohort {year} (data {run.cohort.data_year}): {len(block)} regions, {int(block['in_pool'].sum())} "
+              f"in pool, {n_el} eligible in pool, {len(run.selected)} selected of {run.cohort.size}")
+        ex = run.result.excluded
+        if len(ex):
+            print("  not computed: " + ", ".join(f"{r.indicator} ({r.reason})" for r in ex.itertuples()))
+        if run.result.dropped_pillars:
+            print(f"  pillars without data (weights renormalised): {', '.join(run.result.dropped_pillars)}")
+        if run.skipped_rules:
+            print(f"  eligibility rules not applied (indicator not computed): {', '.join(run.skipped_rules)}")
+        if run.shortfall:
+            print(f"  shortfall: {run.shortfall} places left empty (too few eligible regions or quotas)")
     print(f"wrote {args.out} ({fmt}, {len(table)} rows)")
     return 0
