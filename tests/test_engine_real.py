@@ -90,3 +90,23 @@ def test_spec_with_several_mistakes_exits_2_listing_all(tmp_path):
     for where in ("indicators[0].code", "pillars[0].weight", "methods.aggregation.index",
                   "pillars[0].indicators.poverty_rate"):
         assert where in err
+
+
+def test_kominfo_build_on_real_data_matches_its_formula(real):
+    """Golden check worked from the spec: equal thirds over the three pillars with data, min-max 0-100."""
+    import numpy as np
+
+    from smartcity_analysis import api
+
+    res = api.build(specs_dir() / "kominfo_prescreen.yml", 2017)
+    raw = res.raw
+    assert len(raw) == 514 and not res.imputed_mask.to_numpy().any()
+    ipm = raw["ipm"]
+    assert res.normalised.loc[ipm.idxmax(), "ipm"] == 100 and res.normalised.loc[ipm.idxmin(), "ipm"] == 0
+    gc = 1000 * api.load_data(res.spec, 2017)["government_consumption"] / api.load_data(res.spec, 2017)["population"]
+    np.testing.assert_allclose(raw["government_consumption_per_capita"], gc.to_numpy())
+    ps = res.pillar_scores
+    assert list(ps.columns) == ["fiscal_capacity", "leading_sector", "human_development"]
+    np.testing.assert_allclose(res.index, ps.mean(axis=1))
+    np.testing.assert_allclose(ps["leading_sector"],
+                               (res.normalised["grdp_per_capita"] + res.normalised["grdp_growth"]) / 2)
