@@ -159,22 +159,27 @@ def _milp_feasible(d, eps, lo_box, hi_box, lower, upper, count, mode) -> bool:
     )
 
 
-def _probe(v, lower, upper, ranked, k, tie, n_random=256):
+def _probe(v, lower, upper, ranked, k, tie, n_random=256, open_lower=False):
     """Selections at probe weights (box corners, centre, random points): a region selected at one of
     them is possible, one left out at one of them is not necessary, with no LP needed.
 
+    With ``open_lower`` the probes stay strictly inside the box (the boundary is not admissible).
     Returns ``(seen_in, seen_out)`` boolean arrays over regions.
     """
     from smartcity_analysis.robustness import select_top_k
 
     p = len(lower)
-    probes = [(lower + upper) / 2.0, lower, upper]
+    unit = [np.full(p, 0.5)]
     if p <= 10:
-        corners = np.array(np.meshgrid(*[[0, 1]] * p, indexing="ij")).reshape(p, -1).T
-        probes.extend(lower + corners * (upper - lower))
+        unit.extend(np.array(np.meshgrid(*[[0, 1]] * p, indexing="ij")).reshape(p, -1).T)
     rng = np.random.default_rng(0)
-    probes.extend(lower + rng.random((n_random, p)) * (upper - lower))
-    w = np.array(probes)
+    unit.extend(rng.random((n_random, p)))
+    # random points near the faces too (weights concentrated on few components)
+    unit.extend(rng.dirichlet(np.full(p, 0.3), size=n_random) ** 0.5)
+    u = np.array(unit, dtype=float)
+    if open_lower:
+        u = 1e-3 + (1 - 2e-3) * u
+    w = lower + u * (upper - lower)
     w = w[w.sum(axis=1) > 0]
     vv = np.where(ranked[:, None], v, 0.0)
     scores = w @ vv.T
@@ -261,7 +266,7 @@ def possible_necessary(
         eps = 1e-9 * max(1.0, float(finite.max()) if finite.size else 1.0)
     ranked = elig & np.isfinite(v).all(axis=1)
     idx_ranked = np.flatnonzero(ranked)
-    seen_in, seen_out = _probe(v, lower, upper, ranked, k, tie)
+    seen_in, seen_out = _probe(v, lower, upper, ranked, k, tie, open_lower=open_lower)
 
     possible = np.zeros(n, dtype=bool)
     necessary = np.zeros(n, dtype=bool)
@@ -290,16 +295,26 @@ def possible_necessary(
         if a + s <= k - 1:
             possible[r] = necessary[r] = True
             continue
-        decided[r] = "milp"
         ds, lo_s, hi_s = d[some], lo_box[some], hi_box[some]
         # "i not above r" needs d.w < 0, or d.w <= 0 where r wins the tie
         eps_not = np.where(r_wins_tie[some] & (not open_lower), 0.0, eps)
         eps_above = np.where(r_wins_tie[some] | open_lower, eps, 0.0)
-        possible[r] = _milp_feasible(ds, eps_not, lo_s, hi_s, lower, upper, k - 1 - a, "at_most")
-        if possible[r]:
-            necessary[r] = not _milp_feasible(
-                ds, eps_above, lo_s, hi_s, lower, upper, k - a, "at_least"
+        decided[r] = "probe"
+        if seen_in[r]:
+            possible[r] = True
+        else:
+            decided[r] = "milp"
+            possible[r] = _milp_feasible(
+                ds, eps_not, lo_s, hi_s, lower, upper, k - 1 - a, "at_most"
             )
+        if possible[r]:
+            if seen_out[r]:
+                necessary[r] = False
+            else:
+                decided[r] = "milp"
+                necessary[r] = not _milp_feasible(
+                    ds, eps_above, lo_s, hi_s, lower, upper, k - a, "at_least"
+                )
     table = pd.DataFrame(
         {
             "eligible": elig,
