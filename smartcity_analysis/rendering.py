@@ -47,7 +47,10 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 #: Where the committed golden notebooks live and which regions they cover (nbval checks them).
 GOLDEN_DIR = REPO_ROOT / "tests" / "golden"
-GOLDEN_CASES = {"region_report_6372_2018": {"region": "6372", "cohort": 2018}}
+#: 1000 draws, as the papermill tests use, so a test session computes the robustness run only once.
+GOLDEN_CASES = {
+    "region_report_6372_2018": {"region": "6372", "cohort": 2018, "spec": "kominfo_prescreen", "draws": 1000}
+}
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:

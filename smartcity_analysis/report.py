@@ -92,15 +92,17 @@ class ReportParams:
         (``"kominfo_prescreen"``); ``""`` means :data:`DEFAULT_SPEC`.
     draws : int
         Monte Carlo draws of the robustness analysis (results are cached per spec, cohort, draws, seed).
+        The default equals the ``smartcity robustness`` default, so both share one cached result.
     seed : int
-        Seed of every random step (robustness draws, bootstrap).
+        Seed of the robustness draws (default as ``smartcity robustness``). The explanation
+        (counterfactuals) is loaded with its own default settings, shared by every report.
     """
 
     region: str = "6372"
     cohort: int = 2018
     spec: str = "kominfo_prescreen"
-    draws: int = 1000
-    seed: int = 2017
+    draws: int = 10000
+    seed: int = 0
 
     def validate(self) -> ReportParams:
         """Check types and ranges; return ``self``.
@@ -241,7 +243,12 @@ def _load_robustness(spec, params: ReportParams) -> Mapping[str, Any]:
     res = robustness.load_or_run_robustness(
         spec, cohort=params.cohort, draws=params.draws, seed=params.seed, progress=False
     )
-    return _as_mapping(res)
+    return {
+        "regions": res.regions,
+        "summary": dict(res.summary),
+        "sobol_regions": res.sobol_regions,
+        "rank_draws": getattr(res, "rank_draws", None),
+    }
 
 
 def _load_explanation(spec, params: ReportParams) -> Mapping[str, Any]:
@@ -251,14 +258,6 @@ def _load_explanation(spec, params: ReportParams) -> Mapping[str, Any]:
 
     res = load_or_run_explanation(spec, progress=False)
     return {"tables": dict(res.tables), "summary": dict(res.summary)}
-
-
-def _as_mapping(res: Any) -> Mapping[str, Any]:
-    if isinstance(res, Mapping):
-        return dict(res)
-    if dataclasses.is_dataclass(res):
-        return {f.name: getattr(res, f.name) for f in dataclasses.fields(res)}
-    return dict(vars(res))
 
 
 def load_context(params: ReportParams) -> ReportContext:
@@ -691,7 +690,7 @@ def decision_box(ctx: ReportContext) -> ReportText:
         (f"Rank among {_type_label(ctx)}", f"{_rank(row.get('rank_type'))} of {type_n}"),
         ("Margin to the cutoff", margin),
         ("P(selected)", p_text),
-        ("Rank, 5-95 % of draws", interval),
+        ("Place in the pool, 5-95 % of draws", interval),
     ]
     elig = eligibility_table(ctx)
     rules = "".join(
@@ -1023,10 +1022,21 @@ def robustness_summary(ctx: ReportContext) -> ReportText:
         f"Over **{draws:,} draws** of the uncertainty the spec declares (weights, methods, thresholds, "
         f"noise), {_esc(ctx.name)} is selected in **{_pct(rob.get('p_selected'))}** of them and is "
         f"eligible in {_pct(rob.get('p_eligible'))}: **{_esc(cls)}** "
-        f"(robustly in: P >= 95 %; robustly out: P <= 5 %; otherwise contestable). Its national rank "
-        f"lies between {_rank(rob.get('rank_p05'))} and {_rank(rob.get('rank_p95'))} in 90 % of the "
-        f"draws (median {_rank(rob.get('rank_median'))}; cohort size {ctx.cohort_size})."
+        f"(robustly in: P >= 95 %; robustly out: P <= 5 %; otherwise contestable). Its place in the "
+        f"eligible pool (1 = first; the first {ctx.cohort_size} are selected, subject to quotas) lies "
+        f"between {_rank(rob.get('rank_p05'))} and {_rank(rob.get('rank_p95'))} in 90 % of the draws "
+        f"(median {_rank(rob.get('rank_median'))}; {_rank(ctx.row.get('position'))} under the nominal spec)."
     )
+    possible, necessary = rob.get("possible"), rob.get("necessary")
+    if _isnum(possible) and _isnum(necessary):
+        if float(necessary) >= 0.5:
+            text += (" Under every admissible weighting of the criteria (the declared weight bounds, other "
+                     "choices fixed) it is selected: its selection is *necessary*.")
+        elif float(possible) >= 0.5:
+            text += (" Some admissible weighting of the criteria selects it and some does not: its "
+                     "selection is *possible* but not necessary.")
+        else:
+            text += " No admissible weighting of the criteria selects it: its selection is *not possible*."
     if summ:
         text += (
             f"\n\nFor the cohort as a whole, a draw's selection shares on average "
@@ -1038,7 +1048,8 @@ def robustness_summary(ctx: ReportContext) -> ReportText:
 
 
 def fig_rank(ctx: ReportContext, ax=None):
-    """The region's rank under uncertainty (5-95 % interval, median, nominal rank, cohort size).
+    """The region's place in the eligible pool under uncertainty (histogram over draws when kept, 5-95 %
+    interval, median, nominal place, cohort size).
 
     Returns
     -------
@@ -1058,10 +1069,11 @@ def fig_rank(ctx: ReportContext, ax=None):
         float(rob.get("rank_median", np.nan)),
         float(rob.get("rank_p05", np.nan)),
         float(rob.get("rank_p95", np.nan)),
-        nominal_rank=float(ctx.row.get("rank_national", np.nan)),
+        nominal_rank=float(ctx.row.get("position")) if _isnum(ctx.row.get("position")) else None,
         cutoff=ctx.cohort_size,
-        pool_size=int(ctx.selection["score"].notna().sum()),
+        pool_size=int(pd.to_numeric(ctx.selection["position"], errors="coerce").max()),
         ranks=ranks,
+        xlabel="place in the eligible pool (1 = first)",
         ax=ax,
     )
 
@@ -1088,15 +1100,47 @@ def sobol_table(ctx: ReportContext):
             "The region's status does not vary across the draws (or was not analysed), so no input "
             "drives it: Sobol indices are undefined."
         )
-    keep = [c for c in ("factor", "S1", "S1_conf", "ST", "ST_conf", "trusted") if c in df.columns]
-    df = df[keep].sort_values("ST", ascending=False).head(8)
-    return _style(df, "sobol", "Sobol indices of the region's selected/not outcome (share of its variance).",
-                  precision=2)
+    df = df.sort_values("ST", ascending=False).head(8)
+    out = pd.DataFrame(
+        {
+            "uncertain input": [_factor_label(ctx, f) for f in df["factor"]],
+            "first order S1": [_pm(a, b) for a, b in zip(df["S1"], df.get("S1_conf", np.nan), strict=False)],
+            "total ST": [_pm(a, b) for a, b in zip(df["ST"], df.get("ST_conf", np.nan), strict=False)],
+            "reliable": ["yes" if bool(t) else "indicative" for t in df.get("trusted", True)],
+        }
+    )
+    return _style(out, "sobol", "Sobol indices of the region's selected/not-selected outcome: the share of "
+                                "its variance due to each input alone (S1) and with interactions (ST).")
+
+
+def _pm(value: Any, conf: Any) -> str:
+    if not _isnum(value):
+        return "n/a"
+    return f"{float(value):.2f} ± {float(conf):.2f}" if _isnum(conf) else f"{float(value):.2f}"
+
+
+#: Labels of the robustness factors (``threshold:<rule>`` and indicator names are built on the fly).
+FACTOR_LABELS = {
+    "weights": "criterion weights",
+    "imputation": "imputation method",
+    "normalisation": "normalisation method",
+    "aggregation_index": "aggregation across criteria",
+    "aggregation_pillars": "aggregation within criteria",
+    "noise": "noise on indicator values",
+    "leave_one_out": "leaving one indicator out",
+}
+
+
+def _factor_label(ctx: ReportContext, factor: str) -> str:
+    factor = str(factor)
+    if factor.startswith("threshold:"):
+        return f"threshold of rule '{factor.split(':', 1)[1]}'"
+    return FACTOR_LABELS.get(factor, factor.replace("_", " "))
 
 
 def rivals_table(ctx: ReportContext, n: int = 8):
     """Contestable rivals: the regions whose selection is uncertain (5 % < P < 95 %) and whose nominal
-    rank is closest to the region's.
+    place in the eligible pool is closest to the region's (or to the cutoff for a region outside it).
 
     Returns
     -------
@@ -1112,21 +1156,25 @@ def rivals_table(ctx: ReportContext, n: int = 8):
     if contest.empty:
         return ReportText("No region of this cohort is contestable: every selection is robust.")
     sel = ctx.selection
-    my_rank = sel.at[ctx.region_code, "rank_national"]
-    ranks = sel["rank_national"].reindex(contest.index)
-    order = (ranks - (my_rank if _isnum(my_rank) else 0)).abs().sort_values().index[:n]
+    pos = pd.to_numeric(sel["position"], errors="coerce")
+    mine = pos.get(ctx.region_code)
+    contest = contest.drop(index=ctx.region_code, errors="ignore")
+    dist = (pos.reindex(contest.index) - (mine if _isnum(mine) else ctx.cohort_size)).abs()
+    order = dist.sort_values().index[:n]
     rows = [
         {
             "region": str(ctx.regions.at[c, "name"]),
             "province": str(ctx.regions.at[c, "province_name"]),
-            "nominal rank": _rank(sel.at[c, "rank_national"]),
+            "place (nominal)": _rank(pos.get(c)),
             "model selects": "yes" if bool(sel.at[c, "selected"]) else "no",
             "P(selected)": _pct(contest.at[c, "p_selected"]),
-            "rank 5-95 %": f"{_rank(contest.at[c, 'rank_p05'])}-{_rank(contest.at[c, 'rank_p95'])}",
+            "place 5-95 %": f"{_rank(contest.at[c, 'rank_p05'])}-{_rank(contest.at[c, 'rank_p95'])}",
+            "actual cohort": _actual(ctx, c),
         }
         for c in order
     ]
-    return _style(pd.DataFrame(rows), "rivals", "Contestable regions nearest in rank (5 % < P(selected) < 95 %).")
+    return _style(pd.DataFrame(rows), "rivals", "Contestable regions nearest in place in the pool "
+                                                "(5 % < P(selected) < 95 %).")
 
 
 def _explanation_rows(ctx: ReportContext, table: str) -> pd.DataFrame | None:
@@ -1141,6 +1189,18 @@ def _explanation_rows(ctx: ReportContext, table: str) -> pd.DataFrame | None:
     if "cohort_year" in t.columns:
         t = t[t["cohort_year"].astype(int) == ctx.params.cohort]
     return t.reset_index(drop=True)
+
+
+def _truthy(value: Any) -> bool:
+    """True for True/1/"True"/"true"; False for False, 0, None, NaN and anything else."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    try:
+        return bool(value) and not (isinstance(value, float) and np.isnan(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def what_it_would_take_text(ctx: ReportContext) -> ReportText:
@@ -1173,18 +1233,26 @@ def what_it_would_take_text(ctx: ReportContext) -> ReportText:
     r = reg.iloc[0]
     outcome = str(r.get("outcome", ""))
     gap = r.get("gap")
+    single = _explanation_rows(ctx, "counterfactual_single")
+    feasible = single[[_truthy(v) for v in single["reachable"]]] if single is not None and len(single) else None
+    if outcome != "already selected" and not outcome.startswith("ineligible") and feasible is not None \
+            and len(feasible):
+        # The per-indicator table is the evidence; say "reachable" whenever one change is.
+        outcome = "reachable"
     head = (f"Score {_fmt(r.get('score'))}; the cutoff of cohort {ctx.params.cohort} (the score of the "
             f"last of the {ctx.cohort_size} regions selected from the actual pool) is "
             f"{_fmt(r.get('cutoff'))}")
     if outcome == "already selected":
         return ReportText(f"{head}: {_esc(ctx.name)} is already above it; nothing is needed.")
     if outcome == "reachable":
-        best = str(r.get("best_indicator") or "")
-        text = (f"{head}: a gap of **{_fmt(gap)} points**. The cheapest single change is in "
-                f"**{_esc(_indicator_name(ctx, best))}** (+{_fmt(r.get('best_change'))} "
-                f"{_esc(_unit(ctx, best))}); the cheapest combined change moves "
-                f"{int(r.get('combined_n_indicators') or 0)} indicator(s). The table lists every "
-                "indicator, within the plausible change the spec declares.")
+        best = feasible.sort_values("change_normalised").iloc[0]
+        code = str(best["indicator"])
+        n_comb = int(r.get("combined_n_indicators") or 0)
+        comb = (f"; the cheapest combined change moves {n_comb} indicator(s)" if n_comb else "")
+        text = (f"{head}: a gap of **{_fmt(gap)} points**. The smallest single change (in normalised "
+                f"units) is in **{_esc(_indicator_name(ctx, code))}**: from {_fmt(best['current_value'])} "
+                f"to {_fmt(best['required_value'])} {_esc(_unit(ctx, code))}{comb}. The table lists "
+                "every indicator, within the plausible change the spec declares.")
         return ReportText(text)
     if outcome.startswith("ineligible"):
         return ReportText(f"{head}. {_esc(ctx.name)} is {_esc(outcome)}: no change of the scored "
@@ -1216,8 +1284,10 @@ def what_it_would_take(ctx: ReportContext):
     comb_change = {} if comb is None else dict(zip(comb["indicator"], comb["change"], strict=False))
     rows = []
     for r in single.itertuples():
-        reachable = bool(r.reachable) if r.reachable is not None and not pd.isna(r.reachable) else False
+        reachable = _truthy(r.reachable)
         verified = getattr(r, "verified", None)
+        verified = None if verified is None or (isinstance(verified, float) and np.isnan(verified)) \
+            else _truthy(verified)
         rows.append(
             {
                 "indicator": _indicator_name(ctx, r.indicator),

@@ -164,6 +164,7 @@ def rank_interval(
     cutoff: int | None = None,
     pool_size: int | None = None,
     ranks: np.ndarray | None = None,
+    xlabel: str = "national rank (1 = best)",
     ax=None,
 ):
     """The region's rank under uncertainty: histogram of ranks over draws when given, else the 5-95 %
@@ -181,6 +182,8 @@ def rank_interval(
         Number of ranked regions (x-axis limit).
     ranks : numpy.ndarray, optional
         Ranks in every draw, for the histogram.
+    xlabel : str
+        What the rank is (national rank, place in the eligible pool...).
     ax : matplotlib Axes, optional
 
     Returns
@@ -192,7 +195,8 @@ def rank_interval(
     if ranks is not None and len(ranks):
         r = np.asarray(ranks, dtype=float)
         r = r[np.isfinite(r)]
-        bins = np.arange(max(r.min() - 0.5, 0.5), r.max() + 1.5, max(1.0, (r.max() - r.min()) / 40))
+        width = max(1, int(np.ceil((r.max() - r.min() + 1) / 40)))  # whole places per bin
+        bins = np.arange(r.min() - 0.5, r.max() + width + 0.5, width)
         ax.hist(r, bins=bins, color="#aab7b8", edgecolor="white", linewidth=0.3)
         ax.set_ylabel("draws")
         ax.set_yticks([])
@@ -222,7 +226,7 @@ def rank_interval(
     ax.set_xlim(0, hi)
     if ranks is None:
         ax.set_ylim(0, 1)
-    ax.set_xlabel("national rank (1 = best)")
+    ax.set_xlabel(xlabel)
     ax.spines["left"].set_visible(False)
     ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.35), ncol=3, frameon=False)
     return ax
