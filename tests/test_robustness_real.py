@@ -112,3 +112,32 @@ def test_possible_necessary_agree_with_weight_only_monte_carlo():
     assert necessary.any() and (~possible).any() and (possible & ~necessary).any()
     assert (p_sel[necessary] == 1.0).all()
     assert (p_sel[~possible] == 0.0).all()
+
+
+@pytest.mark.slow
+def test_fixed_rule_failures_are_never_selected_on_real_data():
+    # the spec's completeness rule with its threshold held fixed (no 'thresholds' entry): every region
+    # that fails it nominally must have P(selected) = 0 whatever else varies
+    from smartcity_analysis.robustness import UncertaintySettings, settings_from_spec
+    from smartcity_analysis.spec import load_spec
+
+    spec = load_spec(SPEC)
+    declared = settings_from_spec(spec, 4)
+    fixed = UncertaintySettings(**{**declared.as_dict(), "thresholds": {}})
+    problem, _, ctx = problem_from_spec(spec, 2019, settings=fixed)
+    assert problem.threshold_rules == ()
+    out = evaluate_plan(problem, draw_plan(problem, fixed, 300, seed=9))
+    failing = (
+        ctx.nominal.set_index("region_code")
+        .reindex(list(problem.region_codes))["fail_reasons"]
+        .str.contains("DATA_INCOMPLETE")
+        .to_numpy()
+    )
+    # leaving an indicator out re-evaluates completeness on the remaining ones (as the engine does), so
+    # the exact statement is about regions that fail in every leave-out variant
+    in_pool = ctx.nominal.set_index("region_code").reindex(list(problem.region_codes))["in_pool"]
+    always_failing = failing & ~problem.eligible_fixed.any(axis=0) & in_pool.to_numpy(bool)
+    assert always_failing.any()
+    assert (out.selected[:, always_failing] == 0).all()
+    assert (out.eligible[:, always_failing] == 0).all()
+    assert (out.selected.sum(axis=1) == problem.k).all()
