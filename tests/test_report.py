@@ -1,0 +1,183 @@
+"""Report sections on the real data, with hand-checkable answers; the robustness and explanation results
+are made unavailable here (their sections must say so plainly) so these tests need no Monte Carlo run.
+The sections with those results are exercised by tests/test_notebooks_papermill.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smartcity_analysis import api, loaders, report
+from smartcity_analysis.cli import main
+from smartcity_analysis.errors import InputError
+from smartcity_analysis.report import ReportParams
+
+
+def _missing(*_args, **_kw):
+    raise ModuleNotFoundError("not in this test", name="smartcity_analysis.robustness")
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    mp = pytest.MonkeyPatch()
+    mp.setattr(report, "_load_robustness", _missing)
+    mp.setattr(report, "_load_explanation", _missing)
+    try:
+        yield report.load_context(ReportParams(region="Kota Banjarbaru", cohort=2018))
+    finally:
+        mp.undo()
+
+
+@pytest.fixture(scope="module")
+def table():
+    return api.rank("specs/kominfo_prescreen.yml", cohort=2018).set_index("region_code")
+
+
+def test_context_resolves_the_region_and_the_cohort_data_year(ctx):
+    assert ctx.region_code == "6372" and ctx.params.region == "6372"
+    assert ctx.name == "Kota Banjarbaru"
+    assert ctx.data_year == 2017 and ctx.cohort_size == 50
+    # known value from the curated data (issue 2): IPM 2017 of Kota Banjarbaru
+    assert ctx.values.at["6372", "ipm"] == pytest.approx(78.32)
+
+
+def test_unavailable_results_are_said_plainly(ctx):
+    assert not ctx.robustness_status.ok and not ctx.explanation_status.ok
+    assert "Robustness results are not available" in str(report.robustness_summary(ctx))
+    assert "not available" in str(report.decision_box(ctx))
+    assert "Counterfactuals are not available" in str(report.what_it_would_take_text(ctx))
+    assert report.fig_rank(ctx) is None
+    assert "missing" in str(report.rivals_table(ctx))
+
+
+def test_decision_box_reports_the_engine_row(ctx, table):
+    row = table.loc["6372"]
+    text = str(report.decision_box(ctx))
+    verdict = "Selected under the nominal model" if row["selected"] else "Not selected under the nominal model"
+    assert verdict in text
+    assert f"{row['score']:.2f} (0-100)" in text
+    assert f"{int(row['position'])} of " in text
+    assert "selected in cohort 2018" in text  # Kota Banjarbaru is on the 2018 MoU list
+
+
+def test_eligibility_table_values_and_results(ctx, table):
+    elig = report.eligibility_table(ctx)
+    assert list(elig.columns) == ["rule", "checks", "value", "threshold", "result"]
+    assert list(elig["rule"]) == [r.id for r in ctx.spec.eligibility]
+    failed = set(filter(None, str(table.at["6372", "fail_reasons"]).split(";")))
+    for rule, res in zip(ctx.spec.eligibility, elig["result"], strict=True):
+        assert (res == "FAIL") == (rule.reason in failed)
+
+
+def test_profile_table_is_region_vs_peer_median_vs_last_selected(ctx, table):
+    prof = report.profile_table(ctx)
+    ps = ctx.result.pillar_scores
+    kota = [c for c in table.index if table.at[c, "type"] == "kota" and c != "6372"
+            and pd.notna(table.at[c, "score"])]
+    np.testing.assert_allclose(prof.iloc[:, 0].to_numpy(), ps.loc["6372"].to_numpy())
+    np.testing.assert_allclose(prof.iloc[:, 1].to_numpy(), ps.loc[kota].median().to_numpy())
+    chosen = table[table["selected"]]
+    last = chosen["score"].astype(float).idxmin()
+    assert table.at[last, "name"] in prof.columns[2]
+    np.testing.assert_allclose(prof.iloc[:, 2].to_numpy(), ps.loc[last].to_numpy())
+
+
+def test_peer_share_and_traffic_lights_by_hand(ctx):
+    # poverty rate: lower is better, so the share is of kota with a HIGHER poverty rate (ties half)
+    pov = ctx.values["poverty_rate"]
+    peers = pov.reindex(ctx.peer_codes).dropna()
+    own = pov["6372"]
+    expected = ((peers > own).sum() + 0.5 * (peers == own).sum()) / len(peers)
+    assert report._peer_share(ctx, "poverty_rate") == pytest.approx(expected)
+    assert len(ctx.peer_codes) == 97  # the other 97 kota
+    assert report._light(0.9) == "green" and report._light(0.5) == "amber" and report._light(0.1) == "red"
+    assert report._light(2 / 3) == "green" and report._light(1 / 3) == "amber"
+    assert report._light(float("nan")) == "none"
+
+
+def test_dashboard_rows_are_the_computed_indicators(ctx):
+    df = report.indicator_dashboard(ctx).data
+    assert len(df) == ctx.result.raw.shape[1]
+    assert df.shape[1] <= 10  # fits an A4 portrait page
+    ipm = df[df["indicator"].str.startswith("Human Development Index")].iloc[0]
+    assert ipm["value"] == "78.32" and ipm["year"] == 2017
+
+
+def test_tables_fit_a4_and_have_fixed_distinct_uuids(ctx):
+    stylers = [report.indicator_dashboard(ctx), report.peers_table(ctx), report.methodology_table(ctx),
+               report.profile_styled(ctx)]
+    uuids = [s.uuid for s in stylers]
+    assert len(set(uuids)) == len(uuids) and all(u.startswith("smartcity-") for u in uuids)
+    assert all(s.data.shape[1] <= 10 for s in stylers)
+    assert stylers[0].to_html() == report.indicator_dashboard(ctx).to_html()  # stable HTML
+
+
+def test_not_measured_names_every_unavailable_criterion(ctx):
+    text = str(report.not_measured(ctx))
+    for code in ctx.spec.unavailable_indicators:
+        assert ctx.spec.indicator(code).name in text
+    assert "Not measurable by any spec" in text
+
+
+def test_methodology_lists_every_spec_indicator_and_sources_with_licences(ctx):
+    meth = report.methodology_table(ctx).data
+    assert len(meth) == len(ctx.spec.indicators)
+    weights = meth["weight"].str.rstrip(" %").replace("0 (not computed)", "0").astype(float)
+    assert weights.sum() == pytest.approx(100.0, abs=0.2)
+    text = str(report.methodology_text(ctx))
+    for sid in set(ctx.sources_used["source_id"]):
+        assert sid in text
+    assert "Licence" in text
+    prov = str(report.provenance(ctx))
+    assert ctx.spec.spec_hash in prov and loaders.data_hash()[:16] in prov
+
+
+def test_peers_table_lists_the_region_first_then_three_kinds(ctx):
+    df = report.peers_table(ctx).data
+    assert df.iloc[0]["peer because"] == "this report"
+    kinds = set(df["peer because"][1:])
+    assert kinds == {"same province", "same type, similar score", "similar profile"}
+    prov = df[df["peer because"] == "same province"]
+    assert (prov["province"] == "Kalimantan Selatan").all()
+
+
+def test_resolve_spec_path():
+    assert report.resolve_spec_path("").name == "kominfo_prescreen.yml"
+    assert report.resolve_spec_path("six_pillars").name == "six_pillars.yml"
+    with pytest.raises(InputError, match="kominfo_prescreen"):
+        report.resolve_spec_path("no_such_spec")
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [("9999", "No region has the code '9999'"), ("Bandung", "matches 2 regions")],
+)
+def test_cli_bad_region_one_line_exit_2_no_file(region, message, tmp_path, capsys):
+    code = main(["report", "--region", region, "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+    assert list(tmp_path.rglob("*")) == []
+
+
+def test_cli_batch_options_delegate_or_fail_clearly(tmp_path, capsys, monkeypatch):
+    import smartcity_analysis.batch as batch
+
+    seen = {}
+
+    class Summary:
+        failed = []
+
+    def fake_run_batch(regions, **kw):
+        seen["regions"], seen["kw"] = regions, kw
+        return Summary()
+
+    monkeypatch.setattr(batch, "run_batch", fake_run_batch)
+    code = main(["report", "--regions", "6372,Kota Bandung", "--cohort", "2019", "--out", str(tmp_path),
+                 "--jobs", "3", "--draws", "500", "--seed", "7"])
+    assert code == 0
+    assert seen["regions"] == ["6372", "3273"]
+    assert seen["kw"] == {"cohort": 2019, "spec": "kominfo_prescreen", "out_dir": str(tmp_path),
+                          "fmt": "pdf", "jobs": 3, "resume": False, "scheduler": None, "draws": 500,
+                          "seed": 7}
