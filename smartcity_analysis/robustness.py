@@ -1396,6 +1396,60 @@ def cache_key_data(frames: dict, years) -> str:
     return "-".join(hash_frame(frames[y]) for y in sorted(set(years)))
 
 
+def _reference_noisy_draw(problem, context, vs, plan, r, thresholds):
+    """One noisy draw through the engine's step functions (see :func:`evaluate_plan_reference`)."""
+    from smartcity_analysis.aggregation import aggregate
+    from smartcity_analysis.pipeline import build_index, normalise_frame
+    from smartcity_analysis.selection import evaluate_eligibility, select_cohort, selection_order
+    from smartcity_analysis.weighting import WEIGHTERS
+
+    coh = context.cohort
+    data = context.frames[coh.data_year]
+    res = build_index(data, vs, regions=context.regions, data_year=coh.data_year, diagnostics=False)
+    cols = list(problem.indicators)
+    treated = res.treated.reindex(columns=cols).to_numpy(dtype=float)
+    factors = noise_factors(plan.noise_seed[r], (problem.n, len(cols)), plan.noise)
+    noisy = apply_noise(treated, factors, problem.transforms)
+    noisy_df = pd.DataFrame(noisy, index=res.treated.index, columns=cols)[list(res.treated.columns)]
+    normalised = normalise_frame(noisy_df, vs)
+    m = vs.methods
+    scores = {}
+    nominal_pw = {}
+    for p in vs.pillars:
+        pc = [c for c in p.indicator_codes if c in normalised.columns]
+        if not pc:
+            continue
+        vals = normalised[pc].to_numpy()
+        nominal = np.array(
+            [np.nan if p.indicator_weights[c] is None else p.indicator_weights[c] for c in pc]
+        )
+        w = WEIGHTERS[m.weighting_indicators.name](vals, nominal, **m.weighting_indicators.kwargs)
+        agg = p.aggregation or m.aggregation_pillars
+        scores[p.id] = aggregate(
+            vals, w, agg.name, min_coverage=m.min_coverage_pillars, **agg.kwargs
+        )
+        nominal_pw[p.id] = np.nan if p.weight is None else p.weight
+    ps = pd.DataFrame(scores, index=normalised.index)
+    pnom = np.array([nominal_pw[p] for p in ps.columns])
+    pw = WEIGHTERS[m.weighting_pillars.name](ps.to_numpy(), pnom, **m.weighting_pillars.kwargs)
+    index = pd.Series(
+        aggregate(
+            ps.to_numpy(),
+            pw,
+            m.aggregation_index.name,
+            min_coverage=m.min_coverage_index,
+            **m.aggregation_index.kwargs,
+        ),
+        index=normalised.index,
+    )
+    in_pool = context.nominal.set_index("region_code")["in_pool"]
+    elig, _, _ = evaluate_eligibility(vs, res.raw, context.regions, thresholds=thresholds)
+    elig = elig & in_pool.reindex(elig.index).fillna(False).astype(bool)
+    cand = [c for c in index.index if elig[c]]
+    order = selection_order(index, cand, vs.tie_breaking, values=pd.concat([res.raw, ps], axis=1))
+    return select_cohort(order, coh.size, regions=context.regions, quotas=vs.quotas), elig, order
+
+
 def evaluate_plan_reference(
     problem: RobustnessProblem,
     context: SpecContext,
@@ -1414,18 +1468,15 @@ def evaluate_plan_reference(
     DrawOutcome
         ``selected``, ``eligible`` (pool and rules) and ``rank`` (``position`` in the eligible order).
 
-    Raises
-    ------
-    ComputationError
-        For plans with value noise (noise is applied below the orchestrator, on the treated values).
+    Draws with value noise cannot go through ``run_cohorts`` (it takes no noise): for them the path
+    re-enters the engine below the orchestrator, with the engine's own step functions on the variant
+    spec: ``build_index`` for the treated values, the same noise factors (:func:`noise_factors`,
+    :func:`apply_noise`), ``pipeline.normalise_frame``, the ``WEIGHTERS`` and ``aggregate`` per pillar
+    and for the index (as ``build_index`` does), ``evaluate_eligibility``, ``selection_order`` (tie
+    keys from the noisy pillar scores) and ``select_cohort``.
     """
     from smartcity_analysis.selection import run_cohorts
 
-    if plan.noise > 0 and np.any(plan.noise_seed >= 0):
-        raise ComputationError(
-            "The reference path goes through the orchestrator, which takes no value noise; compare "
-            "noise-free plans (noise is tested against the engine's normalisers separately)."
-        )
     d, n = plan.draws, problem.n
     codes = list(problem.region_codes)
     selected = np.zeros((d, n), dtype=bool)
@@ -1457,6 +1508,15 @@ def evaluate_plan_reference(
             rule.rule_id: float(plan.thresholds[r, i])
             for i, rule in enumerate(problem.threshold_rules)
         }
+        if plan.noise > 0 and plan.noise_seed[r] >= 0:
+            sel_codes, elig_s, order = _reference_noisy_draw(
+                problem, context, vs, plan, r, thresholds
+            )
+            selected[r] = np.isin(codes, sel_codes)
+            eligible[r] = elig_s.reindex(codes).fillna(False).to_numpy(bool)
+            pos = {c: i + 1 for i, c in enumerate(order)}
+            rank[r] = [pos.get(c, 0) for c in codes]
+            continue
         run = run_cohorts(
             vs,
             indicators=context.frames,
