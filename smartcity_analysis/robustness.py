@@ -1174,7 +1174,7 @@ def problem_from_spec(
     from dataclasses import replace
 
     from smartcity_analysis import api, loaders
-    from smartcity_analysis.pipeline import build_index, hash_frame
+    from smartcity_analysis.pipeline import build_index
     from smartcity_analysis.selection import (
         JAVA,
         evaluate_eligibility,
@@ -1385,7 +1385,6 @@ def problem_from_spec(
         nominal=nominal_run.table,
         data_hash=data_hash,
     )
-    _ = hash_frame  # imported for cache_key_data's contract
     return problem, settings, context
 
 
