@@ -189,3 +189,21 @@ def test_real_counterfactuals_reach_the_cutoff():
         out = verify_change(spec, row["region_code"], int(row["cohort_year"]),
                             dict(zip(g["indicator"], g["required_value"], strict=True)))
         assert out["reaches"], out
+
+
+def test_counterfactuals_under_geometric_aggregation_reach_the_cutoff():
+    regions, frames, cohorts = world()
+    spec = load_spec(world_spec(aggregation={"pillars": "arithmetic", "index": "geometric"},
+                                normalisation={"method": "minmax", "lower": 1, "upper": 100}))
+    res = run_explanation(spec, indicators=frames, regions=regions, cohorts=cohorts, n_boot=0,
+                          methods=("margin",), progress=False)
+    assert "spec's aggregation" in res.summary["counterfactual"]["2018"]["score_function"]
+    regs = res.tables["counterfactual_regions"]
+    reach = regs[regs["outcome"] == "reachable"]
+    assert len(reach) >= 5 and reach["verified"].eq(True).all()
+    comb = res.tables["counterfactual_combined"]
+    for (year, code), g in list(comb.groupby(["cohort_year", "region_code"]))[:5]:
+        out = verify_change(spec, code, year, dict(zip(g["indicator"], g["required_value"],
+                                                       strict=True)),
+                            indicators=frames, regions=regions, cohorts=cohorts)
+        assert out["reaches"], out

@@ -147,6 +147,8 @@ def format_report(result) -> str:
             note = f"{note}; {bound}" if note else bound
         lines.append(f"{r['method']:<9} {str(r['criterion'])[:28]:<28} {_f(r['weight']):>6} "
                      f"{ci:>15} {_f(r['nominal_weight']):>5}  {note}")
+    for wtext in s.get("warnings", []):
+        lines.append(f"warning: {wtext}")
     cr = result.tables["counterfactual_regions"]
     lines.append("")
     lines.append("what it would take (regions per outcome)")

@@ -305,6 +305,62 @@ def _verifier(spec, cohort, wide, regions, pool_eligible: pd.Index):
 #: Rounds of "apply through the real build, add the shortfall to the target, recompute".
 _REFINEMENTS = 6
 
+#: Aggregators whose score of a region depends on the other regions (not row-wise).
+_NOT_ROWWISE = ("copeland",)
+
+
+def _score_function(spec, build, inds):
+    """The build's own aggregation as a row-wise function of normalised values, with the weights
+    and normalisation of the build held fixed; None when it cannot be reproduced row by row.
+
+    Returns ``(score_fn, max_abs_error)``: ``score_fn(N) -> scores`` for rows of ``N`` ordered as
+    ``inds``; the error is measured by re-scoring every region of the build."""
+    from smartcity_analysis.aggregation import aggregate
+
+    m = spec.methods
+    w = build.weights
+    pillars = list(build.pillar_scores.columns)
+    levels = []
+    for pid in pillars:
+        rows = w[w["pillar"] == pid]
+        agg = spec.pillars[spec.pillar_ids.index(pid)].aggregation or m.aggregation_pillars
+        if agg.name in _NOT_ROWWISE:
+            return None, float("nan")
+        levels.append(([inds.index(c) for c in rows["indicator"]],
+                       rows["weight_in_pillar"].to_numpy(float), agg))
+    if m.aggregation_index.name in _NOT_ROWWISE:
+        return None, float("nan")
+    pw = w.drop_duplicates("pillar").set_index("pillar")["pillar_weight"].reindex(pillars)
+    pw = pw.to_numpy(float)
+
+    def score_fn(N):
+        N = np.asarray(N, dtype=float)
+        P = np.column_stack([
+            aggregate(N[:, cols], wts, agg.name, min_coverage=m.min_coverage_pillars, **agg.kwargs)
+            for cols, wts, agg in levels
+        ])
+        return aggregate(P, pw, m.aggregation_index.name, min_coverage=m.min_coverage_index,
+                         **m.aggregation_index.kwargs)
+
+    try:
+        ref = build.index.reindex(build.normalised.index).to_numpy(float)
+        got = score_fn(build.normalised[inds].to_numpy(float))
+    except Exception:  # noqa: BLE001 - any failure means: fall back to the linear map
+        return None, float("nan")
+    both = np.isfinite(ref) & np.isfinite(got)
+    if not both.any() or (np.isfinite(ref) != np.isfinite(got)).any():
+        return None, float("nan")
+    return score_fn, float(np.abs(ref[both] - got[both]).max())
+
+
+def _gradient(score_fn, n0, h=1e-4):
+    """Forward-difference gradient of ``score_fn`` at ``n0`` (score points per normalised unit)."""
+    p = n0.size
+    N = np.repeat(n0[None, :], p + 1, axis=0)
+    N[np.arange(1, p + 1), np.arange(p)] += h
+    s = score_fn(N)
+    return np.clip((s[1:] - s[0]) / h, 0, None)
+
 
 def _counterfactuals(spec, cohort, build, table, settings, cutoff, check=None):
     """Counterfactual tables of one cohort: analytic with the normalisation held fixed, then (when
@@ -315,11 +371,23 @@ def _counterfactuals(spec, cohort, build, table, settings, cutoff, check=None):
     inds = list(N.columns)
     lin = cf.linear_score_model(N.to_numpy(), build.index.reindex(N.index).to_numpy())
     span = float(np.nanmax(build.index) - np.nanmin(build.index))
-    eps = 1e-9 * max(span, 1.0)
+    # aim a hair above the cutoff, and accept the model's answer within a tenth of that margin
+    # (LP feasibility tolerances are ~1e-7 relative)
+    eps = 1e-6 * max(span, 1.0)
+    tol = 0.1 * eps
     target = cutoff + eps
     upper = N.max().to_numpy()
-    approx = "exact linear map" if lin.exact else "linearised score (non-linear aggregation)"
-    approx += ", normalisation held fixed"
+    engine_fn, engine_err = (None, float("nan")) if lin.exact else _score_function(spec, build, inds)
+    if lin.exact:
+        score_fn = lin.score
+        approx = "exact linear map"
+    elif engine_fn is not None and engine_err <= 1e-6 * max(span, 1.0):
+        score_fn = engine_fn
+        approx = "the spec's aggregation (linearised for the combined change)"
+    else:
+        score_fn = lin.score
+        approx = "least-squares linearisation of the score"
+    approx += "; normalisation and weights held fixed"
     ncols = {c: N[c].to_numpy(float) for c in inds}
     rcols = {c: raw[c].to_numpy(float) for c in inds}
 
@@ -374,7 +442,7 @@ def _counterfactuals(spec, cohort, build, table, settings, cutoff, check=None):
         for j, c in enumerate(inds):
             extra, rounds, out = 0.0, 0, None
             while True:
-                d, ok = cf.single_indicator_changes(n0, lin.score, target + extra, upper, bounds)
+                d, ok = cf.single_indicator_changes(n0, score_fn, target + extra, upper, bounds)
                 if not ok[j]:
                     break
                 req = raw_at(j, n0[j] + d[j])
@@ -401,16 +469,26 @@ def _counterfactuals(spec, cohort, build, table, settings, cutoff, check=None):
             rec["best_change"] = best[2]
 
         # --- cheapest combination
-        gap = target - float(lin.score(n0[None, :])[0])
+        # sequential LP: linearise at the current point, solve for the increment, repeat until the
+        # score function reaches the target; then apply through the real build and add any
+        # shortfall to the target
+        d = np.zeros_like(n0)
         extra, rounds, found = 0.0, 0, None
-        while True:
-            delta, dist = cf.combined_change(n_row, lin.weights, gap + extra, room)
-            if delta is None:
-                break
-            moved = np.flatnonzero(delta > 1e-12)
-            values = {inds[j]: raw_at(j, n0[j] + delta[j]) for j in moved}
+        for _ in range(4 * (_REFINEMENTS + 1)):
+            n_t = n0 + d
+            r = target + extra - float(score_fn(n_t[None, :])[0])
+            if r > tol:
+                grad = lin.weights if score_fn is lin.score else _gradient(score_fn, n_t)
+                e, _ = cf.combined_change(n_row, grad, r, np.clip(room - d, 0, None))
+                if e is None:
+                    break
+                d = d + e
+                continue
+            moved = np.flatnonzero(d > 1e-12)
+            values = {inds[j]: raw_at(j, n0[j] + d[j]) for j in moved}
             short = verify(code, values)
-            found = (delta, dist, values, not short > 0 if np.isfinite(short) else pd.NA)
+            found = (d.copy(), float(d.sum()), values,
+                     not short > 0 if np.isfinite(short) else pd.NA)
             if not (short > 0) or rounds >= _REFINEMENTS:
                 break
             extra += short + eps
@@ -431,7 +509,7 @@ def _counterfactuals(spec, cohort, build, table, settings, cutoff, check=None):
                                   "change_normalised": float(delta[j])})
         regions_rows.append(rec)
     info = {"cutoff": cutoff, "linear_map_exact": lin.exact,
-            "linear_map_max_residual": lin.max_residual,
+            "linear_map_max_residual": lin.max_residual, "score_function": approx,
             "effective_weights": dict(zip(inds, lin.weights.tolist(), strict=True)),
             "verified_through_real_build": check is not None}
     single_cols = ["cohort_year", "region_code", "indicator", "current_value", "required_value",
@@ -697,6 +775,7 @@ def run_explanation(
         "weights": weight_rows,
         "validation": val_rows,
         "counterfactual": {str(k): v for k, v in cf_info.items()},
+        "warnings": _warnings(spec, settings, common, builds),
         "notes": [
             "Revealed weights describe which non-negative weighting of the measured criteria best "
             "separates the listed regions from the rest of the pool; they are not Kominfo's weights, "
@@ -708,6 +787,30 @@ def run_explanation(
         ],
     }
     return ExplanationResult(tables=tables, summary=_jsonable(summary))
+
+
+def _warnings(spec, settings, common, builds) -> list[str]:
+    """Things a reader of the revealed weights must know about this spec."""
+    out = []
+    if len(common) == 1:
+        out.append(f"Only one {settings.level} is measured ({common[0]}): its revealed weight is 1 "
+                   "by construction. Use level 'indicator' to reveal weights within it.")
+    m = spec.methods
+    aggs = {m.aggregation_index.name} | {(p.aggregation or m.aggregation_pillars).name
+                                         for p in spec.pillars}
+    if settings.level == "pillar" and m.aggregation_index.name != "arithmetic":
+        out.append(f"The spec aggregates pillars with '{m.aggregation_index.name}', but revealed "
+                   "weights fit a weighted sum: compare them with the spec's weights as relative "
+                   "importances, not as the same parameters.")
+    elif settings.level == "indicator" and aggs != {"arithmetic"}:
+        out.append("The spec's aggregation is not arithmetic at every level, but revealed weights "
+                   "fit a weighted sum of indicators: compare them with the spec's effective "
+                   "weights as relative importances.")
+    fixed = ("explicit", "equal")
+    if m.weighting_indicators.name not in fixed or m.weighting_pillars.name not in fixed:
+        out.append("The spec's weights are derived from the data (not explicit); the 'spec' "
+                   "weights shown are those of the first cohort's build.")
+    return out
 
 
 def _jsonable(obj):
