@@ -207,3 +207,11 @@ def test_counterfactuals_under_geometric_aggregation_reach_the_cutoff():
                                                        strict=True)),
                             indicators=frames, regions=regions, cohorts=cohorts)
         assert out["reaches"], out
+
+
+def test_cli_defaults_are_the_library_defaults_so_reports_share_the_cache():
+    from smartcity_analysis.cli import build_parser
+    from smartcity_analysis.cli.explain import settings_from_args
+
+    args = build_parser().parse_args(["explain", "--spec", "specs/kominfo_prescreen.yml"])
+    assert settings_from_args(args) == ExplanationSettings()

@@ -12,9 +12,12 @@ from pathlib import Path
 
 def register(subparsers) -> None:
     """Add the ``explain`` command."""
+    from smartcity_analysis.explanation import ExplanationSettings
     from smartcity_analysis.explanation.agreement import OUTCOME_DEFINITIONS
     from smartcity_analysis.explanation.revealed import REVEALED_METHODS
 
+    # the defaults are those of ExplanationSettings, so the CLI fills the cache entry the reports load
+    d = ExplanationSettings()
     p = subparsers.add_parser(
         "explain",
         help="how well a spec's measured criteria explain the actual 2017-2019 cohorts",
@@ -30,17 +33,18 @@ def register(subparsers) -> None:
     p.add_argument("--out", default=None, metavar="DIR",
                    help="folder for the tables and summary.json (created if missing; default: "
                         "print and cache only)")
-    p.add_argument("--bootstrap", type=int, default=100, metavar="N",
-                   help="bootstrap replicates per weight fit (default 100; 0 = no intervals)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
-    p.add_argument("--definition", choices=sorted(OUTCOME_DEFINITIONS), default="mou",
+    p.add_argument("--bootstrap", type=int, default=d.n_boot, metavar="N",
+                   help=f"bootstrap replicates per weight fit (default {d.n_boot}; 0 = no intervals)")
+    p.add_argument("--seed", type=int, default=d.seed, metavar="S",
+                   help=f"bootstrap seed (default {d.seed})")
+    p.add_argument("--definition", choices=sorted(OUTCOME_DEFINITIONS), default=d.definition,
                    help="which cohort statuses count as selected (default mou: on the MoU list)")
-    p.add_argument("--level", choices=("pillar", "indicator"), default="pillar",
+    p.add_argument("--level", choices=("pillar", "indicator"), default=d.level,
                    help="revealed weights over the spec's pillars/criteria or its indicators")
     p.add_argument("--methods", nargs="+", choices=sorted(REVEALED_METHODS),
-                   default=["logistic", "margin"], help="revealed-weight methods")
-    p.add_argument("--anomalies", type=int, default=10, metavar="N",
-                   help="rows per group in the rank-extremes table (default 10)")
+                   default=list(d.methods), help="revealed-weight methods")
+    p.add_argument("--anomalies", type=int, default=d.n_anomalies, metavar="N",
+                   help=f"rows per group in the rank-extremes table (default {d.n_anomalies})")
     p.add_argument("--no-verify", action="store_true",
                    help="skip re-running counterfactuals through the real build (faster)")
     p.add_argument("--refresh", action="store_true", help="recompute even if cached")
@@ -159,9 +163,19 @@ def format_report(result) -> str:
     return "\n".join(lines)
 
 
+def settings_from_args(args: argparse.Namespace):
+    """The :class:`~smartcity_analysis.explanation.ExplanationSettings` of parsed CLI options."""
+    from smartcity_analysis.explanation import ExplanationSettings
+
+    return ExplanationSettings(definition=args.definition, level=args.level,
+                               methods=tuple(args.methods), n_boot=args.bootstrap,
+                               seed=args.seed, n_anomalies=args.anomalies,
+                               verify=not args.no_verify)
+
+
 def _explain(args: argparse.Namespace) -> int:
     from smartcity_analysis.errors import InputError
-    from smartcity_analysis.explanation import ExplanationSettings, load_or_run_explanation
+    from smartcity_analysis.explanation import load_or_run_explanation
     from smartcity_analysis.spec import load_spec
 
     if args.bootstrap < 0:
@@ -169,10 +183,7 @@ def _explain(args: argparse.Namespace) -> int:
     if args.anomalies < 1:
         raise InputError(f"--anomalies must be a positive integer. Got {args.anomalies}.")
     spec = load_spec(args.spec)
-    settings = ExplanationSettings(definition=args.definition, level=args.level,
-                                   methods=tuple(args.methods), n_boot=args.bootstrap,
-                                   seed=args.seed, n_anomalies=args.anomalies,
-                                   verify=not args.no_verify)
+    settings = settings_from_args(args)
     result = load_or_run_explanation(spec, settings=settings, refresh=args.refresh,
                                      progress=not args.no_progress)
     print(format_report(result))

@@ -85,7 +85,7 @@ class ExplanationSettings:
     definition: str = "mou"
     level: str = "pillar"
     methods: tuple[str, ...] = ("logistic", "margin")
-    n_boot: int = 200
+    n_boot: int = 100
     seed: int = 0
     C: float = 1.0
     nu: float = 0.5
@@ -537,8 +537,9 @@ def run_explanation(
     ----------
     spec : Spec, path or dict
     settings : ExplanationSettings, optional
-        Defaults: outcome definition ``"mou"``, pillar level, both methods, 200 bootstrap replicates,
-        seed 0. Keyword ``overrides`` replace single fields (``n_boot=50``).
+        Defaults: outcome definition ``"mou"``, pillar level, both methods, 100 bootstrap replicates,
+        seed 0 (the defaults of ``smartcity explain``, so the CLI and the reports share one cached
+        result). Keyword ``overrides`` replace single fields (``n_boot=50``).
     indicators : DataFrame or mapping, optional
         Wide frame(s) per data year; default ``loaders.load_indicators(data_year, wide=True)``.
     regions, cohorts : DataFrame, optional
