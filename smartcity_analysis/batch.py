@@ -334,14 +334,23 @@ def stop_kernel(km) -> None:
         km.shutdown_kernel(now=True)
 
 
-def _init_worker(warmup: str | None) -> None:
-    """Pool initializer: start this worker's kernel and stop it when the worker exits."""
+def _init_worker(warmup: str | None, ready=None) -> None:
+    """Pool initializer: start this worker's kernel and stop it when the worker exits.
+
+    A kernel that cannot start is not fatal here: the error is kept and every job of this worker then
+    retries the start and, failing again, is recorded as failed with that error (never a dead pool).
+    """
     warnings.filterwarnings("ignore", message=".*unencrypted.*")
-    os.environ.setdefault("MPLBACKEND", "Agg")
     _WORKER["warmup"] = warmup
-    _WORKER["km"] = start_kernel(warmup)
+    try:
+        _WORKER["km"] = start_kernel(warmup)
+    except Exception as exc:
+        _WORKER["km"], _WORKER["start_error"] = None, _one_line_error(exc)
     multiprocessing.util.Finalize(None, _shutdown_worker, exitpriority=10)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    if ready is not None:
+        with ready.get_lock():
+            ready.value += 1
 
 
 def _watch_parent(parent_pid: int, interval: float = 1.0) -> None:
@@ -434,40 +443,110 @@ def _run_in_worker(task: tuple[BatchJob, str, str]) -> JobOutcome:
     try:
         km = _live_kernel(_WORKER)
     except Exception as exc:
-        return JobOutcome(
-            key=job.key, kind=job.kind, label=job.label, status="failed",
-            error=f"kernel could not start: {_one_line_error(exc)}", duration_s=0.0,
-            input_hash=job.input_hash, output=None, output_hash=None,
-            finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        )
+        first = _WORKER.get("start_error")
+        return _failed(job, f"kernel could not start: {_one_line_error(exc)}"
+                       + (f" (first attempt: {first})" if first else ""))
     outcome = execute_job(job, out_dir, fmt, km)
     if outcome.status == "failed" and not km.is_alive():
         _live_kernel(_WORKER)  # leave a working kernel for the next job
     return outcome
 
 
+def _failed(job: BatchJob, error: str) -> JobOutcome:
+    return JobOutcome(
+        key=job.key, kind=job.kind, label=job.label, status="failed", error=error, duration_s=0.0,
+        input_hash=job.input_hash, output=None, output_hash=None,
+        finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
+
+
+def _kill_workers(executor) -> None:
+    """Stop an executor at once (Ctrl-C): cancel queued jobs and terminate its worker processes."""
+    executor.shutdown(wait=False, cancel_futures=True)
+    for proc in list(getattr(executor, "_processes", {}).values()):  # no public API for this
+        with contextlib.suppress(Exception):
+            proc.terminate()
+
+
 def iter_local(
-    jobs: list[BatchJob], out_dir: Path, fmt: str, n_workers: int, warmup: str | None = WARMUP_CODE
+    jobs: list[BatchJob], out_dir: Path, fmt: str, n_workers: int, warmup: str | None = WARMUP_CODE,
 ) -> Iterator[JobOutcome]:
     """Run jobs on a spawn process pool with one warm kernel per worker; yield outcomes as they end.
 
+    At most ``n_workers`` jobs are in flight, so when a worker process dies (out of memory, a crash in a
+    native library) the jobs that may have caused it are known. They are re-run one at a time on a
+    fresh pool; a job whose worker dies while it runs alone is recorded as failed, the others go on.
+    The batch therefore never hangs on a dead worker.
+
+    Raises
+    ------
+    ComputationError
+        When the worker processes die before any of them finishes starting (for example when the
+        calling script cannot be re-imported by a spawned process: run it from a file, with its entry
+        point guarded by ``if __name__ == "__main__":``).
+
+    Notes
+    -----
     A spawn context is required: a fork-based pool created after a kernel was started in the parent
-    hangs. Callers must guard their entry point with ``if __name__ == "__main__":``.
+    hangs.
     """
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     if not jobs:
         return
     ctx = multiprocessing.get_context("spawn")
     n_workers = max(1, min(n_workers, len(jobs)))
-    pool = ctx.Pool(processes=n_workers, initializer=_init_worker, initargs=(warmup,))
-    try:
-        tasks = [(job, str(out_dir), fmt) for job in jobs]
-        yield from pool.imap_unordered(_run_in_worker, tasks, chunksize=1)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    queue = list(reversed(jobs))  # pop() from the end keeps the given order
+    suspects: list[BatchJob] = []  # in flight when a worker died: re-run alone
+    while queue or suspects:
+        ready = ctx.Value("i", 0)
+        executor = ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_init_worker,
+                                       initargs=(warmup, ready))
+        running: dict[Any, BatchJob] = {}
+        broken = False
+        try:
+            while not broken:
+                if suspects:
+                    if not running:
+                        job = suspects.pop()
+                        running[executor.submit(_run_in_worker, (job, str(out_dir), fmt))] = job
+                else:
+                    while queue and len(running) < n_workers:
+                        job = queue.pop()
+                        running[executor.submit(_run_in_worker, (job, str(out_dir), fmt))] = job
+                if not running:
+                    break
+                alone = len(running) == 1
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+                    broken = True
+                    wait(running)  # every in-flight future of a broken pool fails
+                    done = set(running)
+                for future in done:
+                    job = running.pop(future)
+                    if not isinstance(future.exception(), BrokenProcessPool):
+                        yield future.result()
+                    elif ready.value == 0:  # nobody got past start-up: not this job's fault
+                        queue.append(job)
+                    elif alone:
+                        yield _failed(job, "the worker process died while rendering this job alone; "
+                                           "see the system log (out of memory?)")
+                    else:
+                        suspects.append(job)
+        except BaseException:
+            _kill_workers(executor)
+            raise
+        executor.shutdown(wait=True)
+        if broken and ready.value == 0:
+            from smartcity_analysis.errors import ComputationError
+
+            raise ComputationError(
+                "Batch worker processes died while starting, before any report ran. Spawned workers "
+                "re-import the calling script: run the batch from the 'smartcity report' command or "
+                "from a script file whose entry point is guarded by 'if __name__ == \"__main__\":' "
+                "(not from stdin or an interactive session)."
+            )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -67,6 +67,10 @@ def render_toy(params: dict[str, Any], out_dir: Path, fmt: str, *, km=None) -> P
 
     root = Path(params["input_root"])
     code = params["region"]
+    if code in params.get("crash", ()):  # test hook: the worker process dies (like an OOM kill)
+        import os
+
+        os._exit(3)
     nb = execute_notebook(
         root / "toy_report.ipynb",
         {"input_file": str(root / f"{code}.json"), "region": code, "cohort": params["cohort"]},

@@ -185,3 +185,32 @@ def test_failing_region_is_recorded_and_others_complete(tmp_path):
                              progress=False)
     assert summary.done == (bad,) and summary.exit_code == 0
     assert "Toyland Bravo" in pdf_text(out / "2018" / f"{bad}-toy.pdf")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_a_dying_worker_fails_its_region_only(tmp_path):
+    regions = dict(list(TOY_REGIONS.items())[:3])
+    root = write_toy_inputs(tmp_path / "in", regions)
+    summary = batch.run_jobs(toy_jobs(root, regions, crash=["9102"]), cohort=2018,
+                             out_dir=tmp_path / "out", jobs_n=2, progress=False)
+    assert set(summary.failed) == {"9102"} and "worker process died" in summary.failed["9102"]
+    assert set(summary.done) == {"9101", "9103"}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_workers_that_cannot_start_raise_instead_of_hanging(tmp_path):
+    root = write_toy_inputs(tmp_path / "in", {"9101": "Toyland Alpha"})
+    script = (
+        "from pathlib import Path\n"
+        "from batch_helpers import toy_jobs\n"
+        "from smartcity_analysis.batch import run_jobs\n"
+        f"run_jobs(toy_jobs(Path({str(root)!r})), cohort=2018, out_dir={str(tmp_path / 'out')!r}, "
+        "progress=False)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-"], input=script.encode(), env=env, capture_output=True,
+                          timeout=100)
+    assert proc.returncode != 0
+    assert b"died while starting" in proc.stderr

@@ -1,0 +1,113 @@
+"""Benchmark of batch report rendering (issue 7): the batch engine against the naive route.
+
+Both routes render the same 10-region sample of cohort 2018 to PDF, in one run:
+
+- naive: for each region, one after another, ``papermill`` CLI (fresh kernel), then ``jupyter nbconvert
+  --to smartcity_print`` CLI (the package's print HTML exporter), then the ``weasyprint`` CLI;
+- batch: :func:`smartcity_analysis.batch.run_batch` with ``--jobs`` workers (spawn pool, one warm
+  kernel per worker, in-process HTML and PDF).
+
+The shared results (index build, robustness, explanation) are computed once before timing, so both routes
+only load them. Prints the per-report time of each route, the ratio, and the extrapolation to 514
+regions. Usage::
+
+    python benchmarks/bench_batch.py [--jobs 2] [--n 10] [--cohort 2018]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from smartcity_analysis.batch import run_batch
+from smartcity_analysis.paths import notebooks_dir
+from smartcity_analysis.regions import load_region_table
+from smartcity_analysis.report import ReportParams
+
+BIN = Path(sys.executable).parent
+
+
+def sample(n: int) -> list[str]:
+    """``n`` regions spread over the sorted code list (deterministic; all provinces' ranges)."""
+    codes = sorted(load_region_table().index)
+    step = len(codes) / n
+    return [codes[int(i * step)] for i in range(n)]
+
+
+def warm_shared_results(cohort: int) -> float:
+    """Compute the cached shared results once (as the first report of any batch would)."""
+    from smartcity_analysis.report import load_context
+
+    start = time.perf_counter()
+    load_context(ReportParams(cohort=cohort))
+    return time.perf_counter() - start
+
+
+def naive(regions: list[str], cohort: int, out: Path) -> float:
+    """papermill CLI then nbconvert CLI then weasyprint CLI, one region after another."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    start = time.perf_counter()
+    for code in regions:
+        executed = out / f"{code}.ipynb"
+        subprocess.run(
+            [str(BIN / "papermill"), str(notebooks_dir() / "region_report.ipynb"), str(executed),
+             "-r", "region", code, "-p", "cohort", str(cohort), "--cwd", str(notebooks_dir()),
+             "--no-progress-bar", "--log-level", "ERROR"],
+            check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "smartcity_print", str(executed),
+             "--output-dir", str(out), "--log-level", "ERROR"],
+            check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [str(BIN / "weasyprint"), "-q", str(out / f"{code}.html"), str(out / f"{code}.pdf")],
+            check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    return time.perf_counter() - start
+
+
+def batch(regions: list[str], cohort: int, out: Path, jobs: int) -> tuple[float, int]:
+    """The batch engine (no overview, no index: the same work as the naive route)."""
+    start = time.perf_counter()
+    summary = run_batch(regions, cohort=cohort, out_dir=out, jobs=jobs, progress=False,
+                        overview=False, index=False)
+    return time.perf_counter() - start, len(summary.failed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--n", type=int, default=10)
+    parser.add_argument("--cohort", type=int, default=2018)
+    args = parser.parse_args(argv)
+
+    regions = sample(args.n)
+    print(f"sample of {len(regions)} regions, cohort {args.cohort}: {', '.join(regions)}")
+    print(f"shared results computed/loaded once before timing: {warm_shared_results(args.cohort):.1f} s")
+    root = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    try:
+        t_batch, n_failed = batch(regions, args.cohort, root / "batch", args.jobs)
+        t_naive = naive(regions, args.cohort, root / "naive")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    n = len(regions)
+    print(f"naive route (papermill CLI + nbconvert CLI + weasyprint CLI, sequential): "
+          f"{t_naive:.1f} s, {t_naive / n:.2f} s/report")
+    print(f"batch engine (--jobs {args.jobs}, warm kernels, in-process PDF):            "
+          f"{t_batch:.1f} s, {t_batch / n:.2f} s/report ({n_failed} failed)")
+    print(f"speed-up: {t_naive / t_batch:.1f}x (target >= 6x)")
+    print(f"extrapolated to 514 regions: batch {514 * t_batch / n / 60:.1f} min (target < 10 min), "
+          f"naive {514 * t_naive / n / 60:.1f} min")
+    return 1 if n_failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
