@@ -143,6 +143,10 @@ def cohort_roles(
     cohort; this is the *actual* history, not the nominal cascade of a spec. A region with a status in
     both an earlier cohort and ``c`` (Kota Depok: cancelled 2018, selected 2019) is judged by ``c``
     when the earlier status does not leave the pool.
+
+    References
+    ----------
+    The cohort lists and their quirks: ``data/programme/cohorts.csv`` and its sources (docs/data.md).
     """
     d = _definition(definition)
     missing = {"region_code", "cohort_year", "status"} - set(cohorts.columns)
@@ -197,6 +201,10 @@ def nominal_selection(
     -----
     Used when the index engine's own selection cannot be run on the actual pool. A missing score never
     selects.
+
+    References
+    ----------
+    OECD/JRC (2008). Handbook on Constructing Composite Indicators, step 8 (presentation of ranks).
     """
     ok = in_pool.astype(bool) & eligible.astype(bool) & score.notna()
     cand = score[ok].sort_index()
@@ -229,6 +237,15 @@ def agreement_table(
         Index ``region_code``; columns ``role``, ``status``, ``actual`` (bool), ``score``,
         ``rank_in_pool`` (1 = highest score among the evaluated regions; missing scores last),
         ``eligible``, ``nominal``.
+
+    Notes
+    -----
+    ``rank_in_pool`` is the competition rank (``method="min"``) of the score among the evaluated
+    regions, missing scores ranked last.
+
+    References
+    ----------
+    Kominfo (2017-2019). Gerakan Menuju 100 Smart City, cohort lists (``data/programme/cohorts.csv``).
     """
     ev = roles[roles["role"].isin(["selected", "not_selected"])].copy()
     ev["actual"] = ev["role"] == "selected"

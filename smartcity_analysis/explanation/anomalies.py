@@ -47,6 +47,11 @@ def rank_extremes(
     -----
     ``percentile = 100 * (n_pool - rank + 1) / n_pool``: 100 for the top-ranked region. The labels
     describe the position only; the table draws no conclusion about why.
+
+    References
+    ----------
+    OECD/JRC (2008). Handbook on Constructing Composite Indicators, step 5 ("back to the data": the
+    units whose outcome the index explains least).
     """
     if n < 1:
         raise InputError(f"n must be a positive integer. Got {n!r}.")

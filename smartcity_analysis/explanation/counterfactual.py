@@ -100,6 +100,11 @@ def linear_score_model(normalised, score, *, tol: float = 1e-7) -> LinearScoreMo
     least-squares fit recovers it with zero residual. With geometric or other non-linear aggregation
     the fit is a linearisation (``exact=False``); the single-indicator search then uses it as a score
     function and :func:`verify_change` must confirm a result through the real build.
+
+    References
+    ----------
+    OECD/JRC (2008). Handbook on Constructing Composite Indicators, section 6 (effective weights of
+    a linear aggregation).
     """
     N = np.asarray(normalised, dtype=float)
     s = np.asarray(score, dtype=float)
@@ -158,6 +163,11 @@ def single_indicator_changes(
     ``[0, min(upper_j - n_j, max_change_j)]`` with ``score >= target`` is found by bisection on the
     upper end (the result always satisfies the target). For an arithmetic score this equals
     ``(target - score) / W_j``.
+
+    References
+    ----------
+    Wachter, S., Mittelstadt, B., Russell, C. (2018). Counterfactual explanations without opening the
+    black box. Harvard J. Law & Technology 31(2), 841-887.
     """
     n_row = np.asarray(n_row, dtype=float)
     p = n_row.size
@@ -265,6 +275,11 @@ def to_raw_units(normalised_col, raw_col, target) -> float:
     winsorised tail), the one needing the least change in the good direction is kept. Interpolation is linear between observed
     pairs: exact for affine normalisations (min-max, z-score, goalposts) of untreated values,
     approximate between neighbouring observations otherwise (log transform, ranks).
+
+    References
+    ----------
+    Fritsch, F. N., Carlson, R. E. (1980). Monotone piecewise cubic interpolation. SIAM J. Numer.
+    Anal. 17(2), 238-246 (monotone interpolation; here its piecewise-linear special case).
     """
     nc = np.asarray(normalised_col, dtype=float)
     rc = np.asarray(raw_col, dtype=float)

@@ -876,6 +876,10 @@ def load_or_run_explanation(
     -----
     Key: spec hash, the curated data hash (``loaders.data_hash()``), the settings, the package
     version and :data:`RESULT_FORMAT`, under ``<cache_dir>/explanation/``.
+
+    References
+    ----------
+    Build once, report many: docs/ARCHITECTURE.md; :mod:`smartcity_analysis.cache`.
     """
     from smartcity_analysis import loaders
     from smartcity_analysis.cache import cached
@@ -932,6 +936,10 @@ def verify_change(
     is re-run on the changed data, so moved minima/maxima and re-imputed values are accounted for.
     Eligibility is taken from the engine's run on the unchanged data; quotas are not re-applied. The
     pool is the actual pool of the cohort (regions in the evaluation of :func:`run_explanation`).
+
+    References
+    ----------
+    OECD/JRC (2008). Handbook on Constructing Composite Indicators (the build that is re-run).
     """
     from smartcity_analysis import loaders
 

@@ -119,6 +119,15 @@ def balanced_sample_weights(y, groups=None) -> np.ndarray:
         ``s_i = n_g / (2 n_{g,c})`` for row ``i`` of class ``c`` in group ``g`` (scikit-learn's
         ``class_weight="balanced"`` applied within each group), so each class of each group carries
         half of that group's rows.
+
+    Notes
+    -----
+    Within group ``g`` both classes then carry ``n_g / 2`` of the total weight ``n_g``.
+
+    References
+    ----------
+    King, G., Zeng, L. (2001). Logistic regression in rare events data. Political Analysis 9(2),
+    137-163.
     """
     y = np.asarray(y).astype(int)
     groups = np.zeros(len(y), dtype=int) if groups is None else np.asarray(groups)
@@ -426,6 +435,10 @@ def precision_at_k(y, score, k: int | None = None) -> float:
     -----
     Ties at the k-th place are broken by the original order of rows (stable sort), so the value is
     deterministic.
+
+    References
+    ----------
+    Manning, C. D., Raghavan, P., Schuetze, H. (2008). Introduction to Information Retrieval, ch. 8.
     """
     y = np.asarray(y).astype(int)
     score = np.asarray(score, dtype=float)
@@ -502,7 +515,16 @@ def bootstrap_weights(
 
 
 def weight_intervals(replicates: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile bootstrap interval of each weight (NaN replicates ignored)."""
+    """Percentile bootstrap interval of each weight (NaN replicates ignored).
+
+    Notes
+    -----
+    Percentile interval: the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles of the replicates.
+
+    References
+    ----------
+    Efron, B., Tibshirani, R. J. (1993). An Introduction to the Bootstrap, ch. 13.
+    """
     alpha = (1.0 - level) / 2.0
     reps = np.asarray(replicates, dtype=float)
     ok = ~np.isnan(reps).any(axis=1)
@@ -541,6 +563,11 @@ def leave_one_group_out(
     -----
     The held-out score is ``X_g w_{-g}``: the cutoff/intercept of a cohort does not affect its ranking,
     so it need not be transferred.
+
+    References
+    ----------
+    Hastie, T., Tibshirani, R., Friedman, J. (2009). The Elements of Statistical Learning, 2nd ed.,
+    section 7.10 (cross-validation).
     """
     X, y, groups = _check_xy(X, y, groups)
     labels = np.unique(groups)
@@ -605,6 +632,11 @@ def identification(
     ``|r| >= collinear_r`` make only the sum of their weights well determined; a bootstrap interval
     wider than ``wide_ci`` (e.g. [0.05, 0.95]) means resampling the regions moves the weight across most
     of [0, 1].
+
+    References
+    ----------
+    Belsley, D. A., Kuh, E., Welsch, R. E. (1980). Regression Diagnostics: Identifying Influential
+    Data and Sources of Collinearity. Wiley.
     """
     X = np.asarray(X, dtype=float)
     p = X.shape[1]
