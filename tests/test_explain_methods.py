@@ -289,3 +289,24 @@ def test_margin_lp_reports_the_whole_optimal_face_for_duplicated_criteria():
     assert fit.weights[0] + fit.weights[1] == pytest.approx(1.0)
     np.testing.assert_allclose(fit.info["optimal_low"], [0, 0, 0], atol=1e-5)
     np.testing.assert_allclose(fit.info["optimal_high"], [1, 1, 0], atol=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    w=st.lists(st.floats(0.05, 1.0), min_size=2, max_size=5),
+    seed=st.integers(0, 1000),
+    gap=st.floats(0.01, 0.5),
+)
+def test_combined_change_is_never_costlier_than_any_single_change(w, seed, gap):
+    # property: a single-indicator change is a feasible combination, so the LP optimum is <= it
+    W = np.asarray(w) / np.sum(w)
+    n = np.random.default_rng(seed).uniform(0, 0.6, size=W.size)
+    target = float(n @ W) + gap * 0.4
+    d, ok = counterfactual.single_indicator_changes(n, lambda N: N @ W, target, 1.0, 1.0)
+    delta, dist = counterfactual.combined_change(n, W, target - n @ W, 1.0 - n)
+    if ok.any():
+        assert delta is not None
+        assert dist <= np.nanmin(d[ok]) + 1e-7
+    if delta is not None:
+        assert (n + delta) @ W >= target - 1e-7
+        assert (delta >= -1e-12).all() and (delta <= 1.0 - n + 1e-9).all()
