@@ -91,18 +91,19 @@ class ReportParams:
         Criteria spec: a path to a YAML file or the name of a shipped spec in ``specs/``
         (``"kominfo_prescreen"``); ``""`` means :data:`DEFAULT_SPEC`.
     draws : int
-        Monte Carlo draws of the robustness analysis (results are cached per spec, cohort, draws, seed).
-        The default equals the ``smartcity robustness`` default, so both share one cached result.
+        Monte Carlo draws of the robustness analysis (results are cached per spec, cohort, draws, seed;
+        a ``smartcity robustness`` run with the same draws and seed is reused).
     seed : int
-        Seed of the robustness draws (default as ``smartcity robustness``). The explanation
-        (counterfactuals) is loaded with its own default settings, shared by every report.
+        Seed of the robustness draws and of the Sobol bootstrap intervals. Non-zero on purpose: SALib
+        treats ``seed=0`` as "no seed", which leaves the Sobol confidence intervals unreproducible. The
+        explanation (counterfactuals) is loaded with its own default settings, shared by every report.
     """
 
     region: str = "6372"
     cohort: int = 2018
     spec: str = "kominfo_prescreen"
     draws: int = 10000
-    seed: int = 0
+    seed: int = 2017
 
     def validate(self) -> ReportParams:
         """Check types and ranges; return ``self``.
@@ -679,10 +680,14 @@ def decision_box(ctx: ReportContext) -> ReportText:
     place = (f"{_rank(position)} of {n_order} eligible regions in the pool (the first {ctx.cohort_size} "
              "are selected, subject to quotas)") if _isnum(position) else "not an eligible region of the pool"
     model_sel = bool(row.get("selected"))
-    agree = (actual != "none" and str(actual).startswith(str(ctx.params.cohort))) == model_sel
+    if not bool(row.get("in_pool", True)):
+        agreement = "n/a (the region left the pool before this cohort)"
+    else:
+        actual_here = actual != "none" and str(actual).startswith(str(ctx.params.cohort))
+        agreement = "agree" if actual_here == model_sel else "<b>disagree</b>"
     facts = [
         ("Actual programme", f"<b>{_esc(actual_text)}</b>"),
-        ("Model vs programme", "agree" if agree else "<b>disagree</b>"),
+        ("Model vs programme", agreement),
         ("Score", f"{_fmt(row.get('score'))} (0-100)"),
         ("Place in the pool", place),
         ("Rank, national", f"{_rank(row.get('rank_national'))} of {n_ranked} (all regions)"),
@@ -1011,6 +1016,12 @@ def robustness_summary(ctx: ReportContext) -> ReportText:
         )
     rob = _region_robustness(ctx)
     summ = ctx.robustness.get("summary") or {}
+    if not bool(ctx.row.get("in_pool", True)):
+        return ReportText(
+            f"{_esc(ctx.name)} is not in the pool of cohort {ctx.params.cohort} (selected in cohort "
+            f"{_esc(_actual(ctx, ctx.region_code))}), so the uncertainty of this cohort's selection does "
+            "not concern it. Render the report of its own cohort to see how sure that selection was."
+        )
     if rob is None:
         return ReportText(
             f'<p class="notice">The robustness run holds no row for {_esc(ctx.name)} in cohort '
@@ -1059,7 +1070,7 @@ def fig_rank(ctx: ReportContext, ax=None):
     from smartcity_analysis.plots import rank_interval
 
     rob = _region_robustness(ctx)
-    if rob is None:
+    if rob is None or not bool(ctx.row.get("in_pool", True)) or not _isnum(rob.get("rank_median")):
         return None
     hist = ctx.robustness.get("rank_draws")
     ranks = None

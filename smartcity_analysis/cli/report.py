@@ -57,7 +57,7 @@ def register(subparsers) -> None:
         "--spec",
         default=_DEFAULTS.spec,
         metavar="FILE",
-        help="criteria spec YAML (path or name in specs/); default: the package's default spec",
+        help="criteria spec: a name in specs/ or a YAML path (default: %(default)s)",
     )
     p.add_argument(
         "--format",

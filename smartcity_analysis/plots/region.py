@@ -102,10 +102,12 @@ def locator(
     codes = list(province_codes)
     locator_map(region_code, province_codes=codes, boundaries=boundaries, ax=ax)
     # North of Papua and east of Halmahera is open sea: room for the province inset.
-    inset = ax.inset_axes([0.74, 0.52, 0.26, 0.48])
+    inset = ax.inset_axes([0.74, 0.5, 0.26, 0.5])
     locator_map(region_code, province_codes=codes, boundaries=boundaries, zoom=True, ax=inset)
     if province_name:
-        inset.set_title(province_name, fontsize=7, pad=2)
+        inset.text(0.5, 0.02, province_name, transform=inset.transAxes, ha="center", va="bottom",
+                   fontsize=6.5, color="#333333",
+                   bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
     return ax
 
 
