@@ -151,6 +151,21 @@ def format_report(result) -> str:
             note = f"{note}; {bound}" if note else bound
         lines.append(f"{r['method']:<9} {str(r['criterion'])[:28]:<28} {_f(r['weight']):>6} "
                      f"{ci:>15} {_f(r['nominal_weight']):>5}  {note}")
+    fits = [f for f in w["fit"].drop_duplicates() if f != "pooled"]
+    if fits:
+        lines.append("")
+        lines.append("revealed weights fitted on each cohort alone (weight [interval])")
+        lines.append(f"{'method':<9} {'criterion':<28} " + " ".join(f"{f:>20}" for f in fits))
+        for (method, crit), g in w[w["fit"] != "pooled"].groupby(["method", "criterion"],
+                                                                  sort=False):
+            cells = []
+            for f in fits:
+                r = g[g["fit"] == f]
+                cells.append("" if r.empty else
+                             f"{_f(r['weight'].iloc[0])} [{_f(r['ci_low'].iloc[0])}, "
+                             f"{_f(r['ci_high'].iloc[0])}]{'' if r['identified'].iloc[0] else '!'}")
+            lines.append(f"{method:<9} {str(crit)[:28]:<28} " + " ".join(f"{c:>20}" for c in cells))
+        lines.append("(! = not identified; the reason is in weights.csv)")
     for wtext in s.get("warnings", []):
         lines.append(f"warning: {wtext}")
     cr = result.tables["counterfactual_regions"]

@@ -362,7 +362,7 @@ def _gradient(score_fn, n0, h=1e-4):
     return np.clip((s[1:] - s[0]) / h, 0, None)
 
 
-def _counterfactuals(spec, cohort, build, table, settings, cutoff, check=None):
+def _counterfactuals(spec, cohort, build, table, settings, cutoff, check=None, progress=False):
     """Counterfactual tables of one cohort: analytic with the normalisation held fixed, then (when
     ``check`` is given) applied through the real build and refined until the region reaches the
     cutoff or the bounds are exhausted."""
@@ -401,8 +401,11 @@ def _counterfactuals(spec, cohort, build, table, settings, cutoff, check=None):
         s_after, cut_after = check(code, values)
         return cut_after - s_after if np.isfinite(s_after) else float("inf")
 
+    from tqdm.auto import tqdm
+
     regions_rows, single_rows, comb_rows = [], [], []
-    for code, row in table.iterrows():
+    for code, row in tqdm(table.iterrows(), total=len(table), disable=not progress, leave=False,
+                          desc=f"what it would take {cohort.year}"):
         base = {"cohort_year": cohort.year, "region_code": code}
         rec = {**base, "name": row.get("name", ""), "actual": bool(row["actual"]),
                "score": row["score"], "cutoff": cutoff, "gap": np.nan,
@@ -632,7 +635,7 @@ def run_explanation(
             check = _verifier(spec, cohort, _wide_for(indicators, cohort.data_year), regions,
                               pool_eligible)
         cf_regions, cf_single, cf_comb, info = _counterfactuals(spec, cohort, build, table,
-                                                                settings, cutoff, check)
+                                                                settings, cutoff, check, progress)
         cf_parts.append((cf_regions, cf_single, cf_comb))
         cf_info[cohort.year] = info
 
