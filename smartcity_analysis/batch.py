@@ -844,6 +844,8 @@ def run_batch(
     batch_jobs = build_jobs(
         regions, cohort=cohort, spec=spec, fmt=fmt, overview=overview,
         extra_params={"draws": draws, "seed": seed},
+        # looked up at call time so that tests can swap in a toy renderer
+        region_renderer=REGION_RENDERER, overview_renderer=OVERVIEW_RENDERER,
     )
     summary = run_jobs(
         batch_jobs, cohort=cohort, out_dir=out_dir, fmt=fmt, jobs_n=jobs, resume=resume,

@@ -108,3 +108,18 @@ def pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 
     return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+
+
+def render_region_or_fail(params: dict[str, Any], out_dir: Path, fmt: str, *, km=None) -> Path:
+    """Toy renderer with the real parameter shape: region 1101's input is 'corrupt' (test hook);
+    every other region gets a one-page PDF naming it (no notebook: the CLI path is what is tested)."""
+    from smartcity_analysis.errors import DataError
+    from smartcity_analysis.regions import region_name
+    from smartcity_analysis.rendering import html_to_pdf
+
+    code = params.get("region", "overview")
+    if code == "1101":
+        raise DataError("Data file 'toy-corrupt.csv' of region 1101 is corrupt (test hook).")
+    name = region_name(code) if code != "overview" else "National overview"
+    target = Path(out_dir) / str(params["cohort"]) / f"{code}-toy.pdf"
+    return html_to_pdf(f"<h1>Toy report {name} ({code})</h1>", target)

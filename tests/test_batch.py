@@ -214,3 +214,26 @@ def test_workers_that_cannot_start_raise_instead_of_hanging(tmp_path):
                           timeout=100)
     assert proc.returncode != 0
     assert b"died while starting" in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_cli_batch_records_a_failing_region_and_exits_nonzero(tmp_path, monkeypatch, capsys):
+    from smartcity_analysis.cli import main
+
+    monkeypatch.setattr(batch, "REGION_RENDERER", "batch_helpers:render_region_or_fail")
+    monkeypatch.setattr(batch, "OVERVIEW_RENDERER", "batch_helpers:render_region_or_fail")
+    out = tmp_path / "reports"
+    rc = main(["report", "--regions", "6372,1101,Kota Bandung", "--cohort", "2018", "--out", str(out),
+               "--draws", "20", "--jobs", "2"])
+    assert rc == 1
+    assert "1 report(s) failed" in capsys.readouterr().err
+    manifest = json.loads((out / "2018" / "manifest.json").read_text())
+    jobs = manifest["jobs"]
+    assert jobs["1101"]["status"] == "failed" and "corrupt" in jobs["1101"]["error"]
+    assert jobs["6372"]["status"] == jobs["3273"]["status"] == jobs["overview"]["status"] == "done"
+    assert "Kota Banjarbaru (6372)" in pdf_text(out / "2018" / "6372-toy.pdf")
+    assert "Kota Bandung (3273)" in pdf_text(out / "2018" / "3273-toy.pdf")
+    page = (out / "2018" / "index.html").read_text()
+    assert '<a href="6372-toy.pdf">PDF</a>' in page and 'href="overview-toy.pdf"' in page
+    assert "1101-toy.pdf" not in page  # no link to a report that failed
