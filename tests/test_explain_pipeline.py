@@ -215,3 +215,16 @@ def test_cli_defaults_are_the_library_defaults_so_reports_share_the_cache():
 
     args = build_parser().parse_args(["explain", "--spec", "specs/kominfo_prescreen.yml"])
     assert settings_from_args(args) == ExplanationSettings()
+
+
+def test_a_cohort_without_actual_selections_is_left_out_of_the_fits():
+    regions, frames, cohorts = world()
+    frames[2019] = frames[2018]
+    raw = world_spec()
+    raw["cohorts"].append({"year": 2020, "size": 3, "data_year": 2019})
+    res = run_explanation(load_spec(raw), indicators=frames, regions=regions, cohorts=cohorts,
+                          n_boot=0, methods=("margin",), verify=False, progress=False)
+    assert set(res.tables["weights"]["fit"]) == {"pooled", "2017", "2018", "2019"}
+    assert any("2020" in w for w in res.summary["warnings"])
+    summ = res.tables["agreement_summary"].set_index("cohort_year")
+    assert summ.loc[2020, "n_actual"] == 0 and np.isnan(summ.loc[2020, "auc"])

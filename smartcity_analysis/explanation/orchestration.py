@@ -651,16 +651,26 @@ def run_explanation(
             "revealed weights need at least one common criterion."
         )
     Xs, ys, gs, codes_fit = [], [], [], []
-    n_dropped = {}
+    n_dropped, unusable = {}, []
     for t in tabs:
         year = int(t["cohort_year"].iloc[0])
         X = crit[year].reindex(t.index)[common]
         ok = X.notna().all(axis=1)
         n_dropped[year] = int((~ok).sum())
+        classes = set(t.loc[ok, "actual"])
+        if classes != {True, False}:
+            unusable.append(year)
+            continue
         Xs.append(X[ok].to_numpy(float))
         ys.append(t.loc[ok, "actual"].to_numpy(int))
         gs.append(np.full(int(ok.sum()), year))
         codes_fit.append(X.index[ok])
+    if not Xs:
+        raise ComputationError(
+            f"No cohort of spec '{spec.id}' has both actually selected and unselected regions with "
+            f"complete criteria (cohorts {sorted(builds)}); revealed weights cannot be fitted. Check "
+            "that the spec's cohort years appear in data/programme/cohorts.csv."
+        )
     X_all = np.vstack(Xs)
     scale = float(np.nanmax(np.abs(X_all))) or 1.0
     X_all = X_all / scale
@@ -670,8 +680,8 @@ def run_explanation(
     opts = {"logistic": {"C": settings.C}, "margin": {"nu": settings.nu}}
 
     weight_rows, val_rows, fitted = [], [], {}
-    fits = [("pooled", np.ones(len(y_all), dtype=bool))] + [
-        (str(y), g_all == y) for y in builds]
+    usable = [y for y in builds if y not in unusable]
+    fits = [("pooled", np.ones(len(y_all), dtype=bool))] + [(str(y), g_all == y) for y in usable]
     for method in settings.methods:
         for fit_name, m in fits:
             Xf, yf, gf = X_all[m], y_all[m], g_all[m]
@@ -705,7 +715,7 @@ def run_explanation(
                                     "weight": fit.weights[j], "ci_low": lo[j], "ci_high": hi[j],
                                     "nominal_weight": nominal_w[j], "identified": not notes[j],
                                     "note": notes[j], "bound_note": sign})
-        if len(builds) >= 2:
+        if len(usable) >= 2:
             for r in rev.leave_one_group_out(X_all, y_all, g_all, method=method, **opts[method]):
                 val_rows.append({"method": method, "cohort_year": int(r["group"]), "n": r["n"],
                                  "n_selected": r["n_selected"], "auc_in": r["auc_in"],
@@ -779,7 +789,11 @@ def run_explanation(
         "weights": weight_rows,
         "validation": val_rows,
         "counterfactual": {str(k): v for k, v in cf_info.items()},
-        "warnings": _warnings(spec, settings, common, builds),
+        "warnings": _warnings(spec, settings, common, builds) + [
+            f"Cohort {y} has no actually selected (or no unselected) region with complete criteria: "
+            "it is in no revealed-weight fit." for y in unusable] + (
+            ["Only one cohort can be fitted: no leave-one-cohort-out validation."]
+            if len(usable) < 2 else []),
         "notes": [
             "Revealed weights describe which non-negative weighting of the measured criteria best "
             "separates the listed regions from the rest of the pool; they are not Kominfo's weights, "
