@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 #: Bumped when the tables or their meaning change; part of the cache key.
-RESULT_FORMAT = 1
+RESULT_FORMAT = 2
 
 #: Names of the tables of an :class:`ExplanationResult`, in the order they are written.
 TABLES = (
