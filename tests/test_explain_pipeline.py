@@ -228,3 +228,18 @@ def test_a_cohort_without_actual_selections_is_left_out_of_the_fits():
     assert any("2020" in w for w in res.summary["warnings"])
     summ = res.tables["agreement_summary"].set_index("cohort_year")
     assert summ.loc[2020, "n_actual"] == 0 and np.isnan(summ.loc[2020, "auc"])
+
+
+def test_indicators_accepted_as_long_wide_multiindex_or_mapping():
+    from smartcity_analysis.explanation.orchestration import _wide_for
+
+    _, frames, _ = world(n=6)
+    stacked = pd.concat(frames, names=["year"]).swaplevel().sort_index()
+    long = stacked.rename_axis(columns="indicator").stack().rename("value").reset_index()
+    long["source_id"], long["flag"] = "synthetic", ""
+    for given in (frames, stacked, long):
+        got = _wide_for(given, 2017)
+        assert got.index.names == ["region_code"]
+        # a long frame goes through loaders.to_wide, which lists every region of the registry
+        got = got.loc[frames[2017].index, frames[2017].columns]
+        pd.testing.assert_frame_equal(got, frames[2017], check_names=False, check_dtype=False)

@@ -193,7 +193,10 @@ def _wide_for(indicators, year: int) -> pd.DataFrame:
         if {"region_code", "year", "indicator", "value"} <= set(indicators.columns):
             from smartcity_analysis.loaders import to_wide
 
-            return to_wide(indicators[indicators["year"] == year])
+            wide = to_wide(indicators[indicators["year"] == year])
+            if isinstance(wide.index, pd.MultiIndex):
+                wide = wide.droplevel("year")
+            return wide
         return indicators
     raise InputError(
         f"'indicators' must be None, a wide DataFrame, a long DataFrame or a mapping year -> wide "
