@@ -71,6 +71,7 @@ def test_every_computed_counterfactual_reaches_the_cutoff_through_the_real_build
                             indicators=frames, regions=regions, cohorts=cohorts)
         assert out["score_before"] < out["cutoff_before"]
         assert out["reaches"], out
+        assert out["selected_after"], out  # no quotas: above the cutoff means selected
     single = res.tables["counterfactual_single"]
     reach = single[single["reachable"]]
     assert len(reach) >= 5

@@ -948,7 +948,9 @@ def verify_change(
     dict
         ``score_before``, ``score_after``, ``cutoff_before``, ``cutoff_after`` (the ``k``-th highest
         score among the other eligible regions of the actual pool after the change, ``k`` the cohort
-        size), ``reaches`` (``score_after >= cutoff_after``).
+        size), ``reaches`` (``score_after >= cutoff_after``), ``selected_after`` (the engine's own
+        selection on the changed data picks the region: eligibility re-evaluated, tie-breaking and
+        quotas applied, within the actual pool).
 
     Notes
     -----
@@ -978,10 +980,26 @@ def verify_change(
     pool_eligible = pool[sel["eligible"].reindex(pool).fillna(False).astype(bool).to_numpy()]
     check = _verifier(spec, cohort, wide, regions, pool_eligible)
     s_after, cut_after = check(code, new_values)
+    selected_after = _engine_selects(spec, cohort, wide, regions, pool, code, new_values)
     before = build.index.reindex(pool_eligible.drop(code, errors="ignore")).dropna()
     before = np.sort(before.to_numpy())[::-1]
     cut_before = float(before[cohort.size - 1]) if before.size >= cohort.size else float("-inf")
     return {"region_code": code, "cohort_year": cohort.year,
             "score_before": float(build.index.get(code, np.nan)), "score_after": s_after,
             "cutoff_before": cut_before, "cutoff_after": cut_after,
-            "reaches": bool(s_after >= cut_after)}
+            "reaches": bool(s_after >= cut_after), "selected_after": selected_after}
+
+
+def _engine_selects(spec, cohort, wide, regions, pool, code, new_values) -> bool:
+    """Whether the engine's own selection (eligibility re-evaluated on the changed data, order with
+    tie-breaking, quotas) picks the region from the actual pool after the change."""
+    from smartcity_analysis import pipeline, selection
+
+    after = pipeline.build_index(_apply_values(spec, wide, code, new_values), spec,
+                                 regions=regions, data_year=cohort.data_year, diagnostics=False)
+    eligible, _, _ = selection.evaluate_eligibility(spec, after.raw, regions)
+    cand = [r for r in pool if eligible.get(r, False) and np.isfinite(after.index.get(r, np.nan))]
+    values = pd.concat([after.raw, after.pillar_scores], axis=1)
+    order = selection.selection_order(after.index, cand, spec.tie_breaking, values=values)
+    chosen = selection.select_cohort(order, cohort.size, regions=regions, quotas=spec.quotas)
+    return code in set(chosen)
