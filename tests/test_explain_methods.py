@@ -310,3 +310,29 @@ def test_combined_change_is_never_costlier_than_any_single_change(w, seed, gap):
     if delta is not None:
         assert (n + delta) @ W >= target - 1e-7
         assert (delta >= -1e-12).all() and (delta <= 1.0 - n + 1e-9).all()
+
+
+@settings(max_examples=20, deadline=None)
+@given(scale=st.floats(0.01, 100.0), seed=st.integers(0, 50))
+def test_margin_weights_do_not_depend_on_a_common_scale_of_the_criteria(scale, seed):
+    # the LP with scaled X has the solution (w, c t, c rho, c xi): the same weights
+    X, y = one_decides(n=60, n_pos=6, seed=seed)
+    a = revealed.fit_margin_weights(X, y, nu=0.001).weights
+    b = revealed.fit_margin_weights(X * scale, y, nu=0.001).weights
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n_pos=st.integers(1, 8), seed=st.integers(0, 1000))
+def test_precision_equals_recall_when_the_nominal_cohort_has_the_actual_size(n_pos, seed):
+    rng = np.random.default_rng(seed)
+    idx = pd.Index([f"{i:04d}" for i in range(20)], name="region_code")
+    role = np.array(["not_selected"] * 20, dtype=object)
+    role[rng.choice(20, n_pos, replace=False)] = "selected"
+    roles = pd.DataFrame({"role": role, "status": ""}, index=idx)
+    score = pd.Series(rng.uniform(size=20), index=idx)
+    nominal = agreement.nominal_selection(score, pd.Series(True, index=idx),
+                                          pd.Series(True, index=idx), k=n_pos)
+    summ = agreement.agreement_summary(agreement.agreement_table(roles, score, nominal))
+    assert summ["precision"] == summ["recall"] == summ["precision_at_k"]
+    assert 0 <= summ["auc"] <= 1
