@@ -31,8 +31,10 @@ COHORT_YEARS = (2017, 2018, 2019)
 #: Shipped spec used when ``spec`` is ``""`` (first one found), before falling back to any shipped spec.
 DEFAULT_SPEC_NAMES = ("kominfo_prescreen", "default")
 
-#: Actual-cohort statuses counted as "actually selected" in this cohort (joined the cohort's work).
-ACTUAL_SELECTED_STATUSES = ("selected", "added_late")
+#: Actual-cohort statuses counted as "actually selected" in a cohort: the MoU list (the outcome of the
+#: pre-screen and assessment), the explanation's default outcome definition, so that the overview and
+#: the explanation count the same regions.
+ACTUAL_SELECTED_STATUSES = ("selected", "not_awarded", "cancelled", "deferred")
 
 #: Name of the Java island group in ``regions.island_group``.
 JAVA = "Jawa"
@@ -153,6 +155,8 @@ class CohortResults:
     robustness : DataFrame or None
         Per-region robustness (``region_code, p_selected, rank_median, rank_p05, rank_p95,
         robustness_class``); None when it could not be computed (see ``notes``).
+    explanation : dict or None
+        Tables of the cached explanation (``weights``, ``validation``, ``agreement_summary``...).
     notes : tuple of str
         What could not be computed and why.
     """
@@ -161,6 +165,7 @@ class CohortResults:
     run: Any
     selection: pd.DataFrame
     robustness: pd.DataFrame | None
+    explanation: dict | None = None
     notes: tuple[str, ...] = ()
 
 
@@ -183,11 +188,11 @@ def _robustness(spec, cohort: int, draws: int, seed: int) -> tuple[pd.DataFrame 
         from smartcity_analysis import robustness as rob
     except ImportError as exc:  # pragma: no cover - module is part of the package
         return None, f"robustness not available ({exc})"
-    run = getattr(rob, "run_robustness", None)
+    run = getattr(rob, "load_or_run_robustness", None) or getattr(rob, "run_robustness", None)
     if run is None:
         return None, "robustness not available yet (robustness.run_robustness is missing)"
-    try:
-        table = _per_region(run(spec, cohort, draws=draws, seed=seed))
+    try:  # the same call as the region reports, so every document reads the same cached result
+        table = _per_region(run(spec, cohort=cohort, draws=draws, seed=seed, progress=False))
     except Exception as exc:
         return None, f"robustness could not be computed: {type(exc).__name__}: {exc}"
     if table is None:
@@ -213,8 +218,21 @@ def _cohort_results(spec_arg: str, spec_hash: str, cohort: int, draws: int, seed
     robustness, note = _robustness(spec, cohort, draws, seed)
     if note:
         notes.append(note)
+    explanation, note = _explanation(spec)
+    if note:
+        notes.append(note)
     return CohortResults(spec=spec, run=run, selection=run.table, robustness=robustness,
-                         notes=tuple(notes))
+                         explanation=explanation, notes=tuple(notes))
+
+
+def _explanation(spec) -> tuple[dict | None, str | None]:
+    try:  # default settings, as the region reports: one cached explanation per spec and data
+        from smartcity_analysis.explanation.orchestration import load_or_run_explanation
+
+        res = load_or_run_explanation(spec, progress=False)
+    except Exception as exc:
+        return None, f"explanation could not be loaded: {type(exc).__name__}: {exc}"
+    return dict(res.tables), None
 
 
 def load_cohort_results(
@@ -424,7 +442,7 @@ def agreement_table(ctx: OverviewContext) -> pd.DataFrame:
     union = int((nominal | actual).sum())
     rows = {
         "nominal selection (spec)": int(nominal.sum()),
-        "actual cohort (selected or added late)": int(actual.sum()),
+        "actual cohort (MoU list)": int(actual.sum()),
         "in both": both,
         "nominal only": int((nominal & ~actual).sum()),
         "actual only": int((actual & ~nominal).sum()),
@@ -480,12 +498,48 @@ def robustness_summary(ctx: OverviewContext) -> pd.DataFrame:
 
 
 def revealed_weights_table(ctx: OverviewContext) -> pd.DataFrame:
-    """Pillar weights of the spec against weights revealed by the actual cohort.
+    """Pillar weights of the spec against the weights revealed by the actual cohorts.
 
-    The revealed weights are the non-negative logistic fit of the actual selection (this cohort's pool,
-    regions with every pillar score) on the pillar scores
-    (:func:`smartcity_analysis.explanation.revealed.fit_logistic_weights`), with the in-sample AUC.
+    From the cached explanation (:mod:`smartcity_analysis.explanation`): the non-negative logistic fit
+    pooled over the cohorts with its bootstrap 95 % interval, and the fit of this cohort alone. Without
+    the explanation, the logistic fit of this cohort is computed here
+    (:func:`smartcity_analysis.explanation.revealed.fit_logistic_weights`).
     """
+    tables = ctx.results.explanation or {}
+    w = tables.get("weights")
+    if w is not None and len(w) and {"method", "fit", "criterion", "weight"} <= set(w.columns):
+        w = w[w["method"] == "logistic"]
+        pooled = w[w["fit"].astype(str) == "pooled"].set_index("criterion")
+        cohort = w[w["fit"].astype(str) == str(ctx.params.cohort)].set_index("criterion")
+        out = pd.DataFrame(index=pd.Index(pooled.index, name="criterion"))
+        out["spec weight"] = pooled["nominal_weight"].round(3)
+        out["revealed (pooled)"] = pooled["weight"].round(3)
+        out["95% interval"] = [f"{a:.2f}-{b:.2f}" if np.isfinite(a) and np.isfinite(b) else ""
+                               for a, b in zip(pooled["ci_low"], pooled["ci_high"], strict=True)]
+        out[f"revealed ({ctx.params.cohort})"] = cohort["weight"].reindex(out.index).round(3)
+        return out
+    return _revealed_here(ctx)
+
+
+def validation_table(ctx: OverviewContext) -> pd.DataFrame:
+    """How well each weighting ranks the actually selected regions of this cohort above the rest.
+
+    AUC (0.5 = chance) and precision at the cohort size, in sample and out of sample (weights fitted
+    without this cohort), for the spec's weights and the revealed ones; from the cached explanation.
+    Empty when the explanation is not available.
+    """
+    v = (ctx.results.explanation or {}).get("validation")
+    cols = ["AUC in sample", "AUC out of sample", "precision at k (out)"]
+    if v is None or not len(v):
+        return pd.DataFrame(columns=cols)
+    v = v[v["cohort_year"].astype(int) == ctx.params.cohort].set_index("method")
+    out = pd.DataFrame({"AUC in sample": v["auc_in"], "AUC out of sample": v.get("auc_out"),
+                        "precision at k (out)": v.get("precision_at_k_out")})
+    out.index.name = "weights"
+    return out.round(3)
+
+
+def _revealed_here(ctx: OverviewContext) -> pd.DataFrame:
     from smartcity_analysis.explanation.revealed import auc_score, fit_logistic_weights
 
     t = ctx.table
@@ -495,20 +549,18 @@ def revealed_weights_table(ctx: OverviewContext) -> pd.DataFrame:
     nominal = (weights.groupby("pillar")["pillar_weight"].first()
                if weights is not None and "pillar_weight" in weights else pd.Series(dtype=float))
     nominal = nominal / nominal.sum() if nominal.sum() else nominal
-    out = pd.DataFrame(index=[c.removeprefix("pillar_") for c in cols])
-    out.index.name = "pillar"
+    out = pd.DataFrame(index=pd.Index([c.removeprefix("pillar_") for c in cols], name="criterion"))
     out["spec weight"] = nominal.reindex(out.index).round(3)
     y = pool["actual"].astype(int).to_numpy()
     if len(cols) == 0 or y.sum() == 0 or y.sum() == len(y):
-        out["revealed weight"] = np.nan
+        out[f"revealed ({ctx.params.cohort})"] = np.nan
         return out
     X = pool[cols].to_numpy(dtype=float)
     fit = fit_logistic_weights(X, y)
-    out["revealed weight"] = np.round(fit.weights, 3)
+    out[f"revealed ({ctx.params.cohort})"] = np.round(fit.weights, 3)
     score = X @ np.nan_to_num(fit.weights)
-    out.loc["AUC (in sample)", "revealed weight"] = round(float(auc_score(y, score)), 3)
-    nominal_score = pool["score"].to_numpy(dtype=float)
-    out.loc["AUC (in sample)", "spec weight"] = round(float(auc_score(y, nominal_score)), 3)
+    out.loc["AUC (in sample)", f"revealed ({ctx.params.cohort})"] = round(float(auc_score(y, score)), 3)
+    out.loc["AUC (in sample)", "spec weight"] = round(float(auc_score(y, pool["score"].to_numpy(float))), 3)
     return out
 
 

@@ -28,7 +28,7 @@ def test_params_validate():
 
 def test_agreement_counts_add_up(ctx):
     a = overview.agreement_table(ctx)["value"]
-    n, act, both = a["nominal selection (spec)"], a["actual cohort (selected or added late)"], a["in both"]
+    n, act, both = a["nominal selection (spec)"], a["actual cohort (MoU list)"], a["in both"]
     assert n == ctx.spec.cohort(2018).size
     assert both + a["nominal only"] == n and both + a["actual only"] == act
     assert a["Jaccard"] == pytest.approx(both / (n + act - both), abs=1e-3)
@@ -77,9 +77,30 @@ def test_reliability_table_matches_cronbach_on_the_normalised_data(ctx):
 
 def test_revealed_weights_are_a_distribution(ctx):
     rw = overview.revealed_weights_table(ctx)
-    w = rw.drop(index="AUC (in sample)")["revealed weight"]
-    assert (w >= 0).all() and w.sum() == pytest.approx(1, abs=0.01)
-    assert 0 <= rw.loc["AUC (in sample)", "revealed weight"] <= 1
+    for col in ("revealed (pooled)", "revealed (2018)", "spec weight"):
+        w = rw[col]
+        assert (w >= 0).all() and w.sum() == pytest.approx(1, abs=0.01), col
+    val = overview.validation_table(ctx)
+    assert {"logistic", "spec"} <= set(val.index)
+    assert ((val["AUC in sample"] >= 0) & (val["AUC in sample"] <= 1)).all()
+
+
+def test_overview_agrees_with_the_explanation(ctx):
+    summary = ctx.results.explanation["agreement_summary"]
+    row = summary[summary["cohort_year"] == 2018].iloc[0]
+    a = overview.agreement_table(ctx)["value"]
+    assert a["actual cohort (MoU list)"] == row["n_actual"]
+    assert a["in both"] == row["n_both"]
+
+
+def test_contestable_regions_are_the_most_uncertain(ctx):
+    table = overview.contestable_table(ctx, n=10)
+    p = table["P(selected)"]
+    assert len(table) == 10 and ((p > 0) & (p < 1)).all()
+    rob = ctx.results.robustness.set_index("region_code")["p_selected"]
+    others = rob[(rob > 0) & (rob < 1)]
+    # nobody left out is closer to 0.5 than the last one listed
+    assert (others - 0.5).abs().nsmallest(10).max() == pytest.approx((p - 0.5).abs().max(), abs=0.006)
 
 
 def test_selection_categories_known_answer():
