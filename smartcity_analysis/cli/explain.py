@@ -43,6 +43,10 @@ def register(subparsers) -> None:
                    help="revealed weights over the spec's pillars/criteria or its indicators")
     p.add_argument("--methods", nargs="+", choices=sorted(REVEALED_METHODS),
                    default=list(d.methods), help="revealed-weight methods")
+    p.add_argument("--C", type=float, default=d.C, metavar="C", dest="C",
+                   help=f"inverse L2 regularisation of the logistic method (default {d.C})")
+    p.add_argument("--nu", type=float, default=d.nu, metavar="NU",
+                   help=f"margin-error bound of the LP method, in (0, 1] (default {d.nu})")
     p.add_argument("--anomalies", type=int, default=d.n_anomalies, metavar="N",
                    help=f"rows per group in the rank-extremes table (default {d.n_anomalies})")
     p.add_argument("--no-verify", action="store_true",
@@ -184,8 +188,8 @@ def settings_from_args(args: argparse.Namespace):
 
     return ExplanationSettings(definition=args.definition, level=args.level,
                                methods=tuple(args.methods), n_boot=args.bootstrap,
-                               seed=args.seed, n_anomalies=args.anomalies,
-                               verify=not args.no_verify)
+                               seed=args.seed, C=args.C, nu=args.nu,
+                               n_anomalies=args.anomalies, verify=not args.no_verify)
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -197,6 +201,9 @@ def _explain(args: argparse.Namespace) -> int:
         raise InputError(f"--bootstrap must be 0 or a positive integer. Got {args.bootstrap}.")
     if args.anomalies < 1:
         raise InputError(f"--anomalies must be a positive integer. Got {args.anomalies}.")
+    if args.out and not Path(args.out).parent.exists():
+        raise InputError(f"Parent folder of --out '{args.out}' does not exist. Create it or choose "
+                         "another --out.")
     spec = load_spec(args.spec)
     settings = settings_from_args(args)
     result = load_or_run_explanation(spec, settings=settings, refresh=args.refresh,

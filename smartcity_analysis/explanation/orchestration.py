@@ -109,6 +109,10 @@ class ExplanationSettings:
             problems.append(f"n_boot must be >= 0, got {self.n_boot}")
         if not 0 < self.ci_level < 1:
             problems.append(f"ci_level must lie in (0, 1), got {self.ci_level}")
+        if not self.C > 0:
+            problems.append(f"C must be positive, got {self.C}")
+        if not 0 < self.nu <= 1:
+            problems.append(f"nu must lie in (0, 1], got {self.nu}")
         if not self.max_change > 0:
             problems.append(f"max_change must be positive, got {self.max_change}")
         if problems:
