@@ -480,7 +480,8 @@ def contestable_table(ctx: OverviewContext, n: int = 25) -> pd.DataFrame:
         out["rank 5-95%"] = [f"{int(a)}-{int(b)}" if np.isfinite(a) and np.isfinite(b) else ""
                              for a, b in zip(r.loc[order, "rank_p05"], r.loc[order, "rank_p95"],
                                              strict=True)]
-    return out.reset_index(drop=True)
+    out.index = pd.RangeIndex(1, len(out) + 1, name="#")
+    return out
 
 
 def robustness_summary(ctx: OverviewContext) -> pd.DataFrame:
