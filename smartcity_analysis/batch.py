@@ -781,6 +781,22 @@ def run_jobs(
     )
 
 
+def _prepare_shared_results(*, cohort: int, spec: Any, draws: int | None, seed: int | None,
+                            progress: bool) -> None:
+    """Compute the cached shared results (index, robustness, explanation) once, before the workers.
+
+    Otherwise every worker (and the overview job) would miss the cache at the same moment and compute
+    the same Monte Carlo and explanation in parallel. A failure here is not fatal: the reports then
+    say themselves what they could not load.
+    """
+    from smartcity_analysis.overview import load_cohort_results
+
+    if progress:
+        sys.stderr.write("preparing the shared results (index, robustness, explanation)...\n")
+    with contextlib.suppress(Exception):
+        load_cohort_results(cohort=cohort, spec=spec, draws=draws, seed=seed)
+
+
 def run_batch(
     regions: Iterable[str],
     *,
@@ -841,6 +857,7 @@ def run_batch(
     papermill's ``km=`` engine argument (one kernel reused across notebooks) and Python's
     ``multiprocessing`` spawn start method; measured recipe in ``docs/batch.md``.
     """
+    _prepare_shared_results(cohort=cohort, spec=spec, draws=draws, seed=seed, progress=progress)
     batch_jobs = build_jobs(
         regions, cohort=cohort, spec=spec, fmt=fmt, overview=overview,
         extra_params={"draws": draws, "seed": seed},

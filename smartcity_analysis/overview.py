@@ -55,13 +55,18 @@ class OverviewParams:
         Criteria spec: YAML path or shipped spec name; ``""`` means the package's default spec.
     draws : int
         Monte Carlo draws of the robustness analysis.
+
+    Notes
+    -----
+    The defaults equal those of :class:`smartcity_analysis.report.ReportParams` (a test checks it), so
+    the overview and the region reports read the same cached results.
     seed : int
         Seed of the robustness draws.
     """
 
     cohort: int = 2018
-    spec: str = ""
-    draws: int = 1000
+    spec: str = "kominfo_prescreen"
+    draws: int = 10000
     seed: int = 2017
 
     def validate(self) -> OverviewParams:
@@ -246,9 +251,11 @@ def load_cohort_results(
     spec : str or Spec
         See :func:`resolve_spec`.
     draws, seed : int, optional
-        Robustness settings; None uses :class:`OverviewParams` defaults.
+        Robustness settings; None uses the region report's defaults (``report.ReportParams``).
     """
-    defaults = OverviewParams()
+    from smartcity_analysis.report import ReportParams
+
+    defaults = ReportParams()  # None means what a region report would use: the same cache entries
     spec_arg = "" if spec is None else str(spec)
     return _cohort_results(
         spec_arg, _spec_key(spec_arg), int(cohort),

@@ -26,6 +26,30 @@ def test_params_validate():
             overview.OverviewParams(**bad).validate()
 
 
+def test_overview_defaults_are_the_region_report_defaults():
+    """Same defaults -> the overview, the index page and the reports read the same cache entries."""
+    from smartcity_analysis.report import ReportParams
+
+    o, r = overview.OverviewParams(), ReportParams()
+    assert (o.cohort, o.spec, o.draws, o.seed) == (r.cohort, r.spec, r.draws, r.seed)
+
+
+def test_overview_notebook_parameters_match_overview_params():
+    import dataclasses
+    import typing
+
+    import nbformat
+    from report_helpers import declared_parameters
+
+    from smartcity_analysis.paths import notebooks_dir
+
+    nb = nbformat.read(notebooks_dir() / "national_overview.ipynb", as_version=4)
+    hints = typing.get_type_hints(overview.OverviewParams)
+    expected = [(f.name, hints[f.name].__name__, f.default)
+                for f in dataclasses.fields(overview.OverviewParams)]
+    assert [(n, t, d) for n, t, d, _ in declared_parameters(nb)] == expected
+
+
 def test_agreement_counts_add_up(ctx):
     a = overview.agreement_table(ctx)["value"]
     n, act, both = a["nominal selection (spec)"], a["actual cohort (MoU list)"], a["in both"]
