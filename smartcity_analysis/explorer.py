@@ -178,6 +178,22 @@ def evaluate(spec, cohort: int, settings: ExplorerSettings, *, nominal: pd.DataF
     settings : ExplorerSettings
     nominal : DataFrame, optional
         The nominal table (from an earlier call), to avoid recomputing it.
+
+    Returns
+    -------
+    ExplorerResult
+
+    Notes
+    -----
+    The setting is applied as a new spec (:func:`apply_settings`) and run through
+    :func:`smartcity_analysis.selection.run_cohorts` up to ``cohort`` (earlier cohorts shape the pool), with
+    the threshold overrides passed to the eligibility rules. Nothing is approximated: the explorer shows
+    what ``smartcity rank`` would give for that spec.
+
+    References
+    ----------
+    .. [1] OECD/JRC (2008). Handbook on Constructing Composite Indicators, step 7 (uncertainty and
+       sensitivity of the ranking to weights and methods).
     """
     variant = apply_settings(spec, cohort, settings)
     table = _run(variant, cohort, dict(settings.thresholds))
@@ -188,6 +204,11 @@ def evaluate(spec, cohort: int, settings: ExplorerSettings, *, nominal: pd.DataF
 
 def changes_table(result: ExplorerResult) -> pd.DataFrame:
     """Regions whose selection differs from the nominal one (``entered`` / ``left``), with ranks.
+
+    Notes
+    -----
+    With :math:`S` the selection under the setting and :math:`N` the nominal one: entered
+    :math:`= S \\setminus N`, left :math:`= N \\setminus S`; :math:`|S| - |N| =` entered :math:`-` left.
 
     Returns
     -------
@@ -225,7 +246,12 @@ def ranking_table(result: ExplorerResult, n: int = 20) -> pd.DataFrame:
 
 
 def summary(result: ExplorerResult) -> pd.DataFrame:
-    """One-column summary: selected, kept from the nominal selection, entered, left, Jaccard."""
+    """One-column summary: selected, kept from the nominal selection, entered, left, Jaccard.
+
+    Notes
+    -----
+    Jaccard :math:`|S \\cap N| / |S \\cup N|` (1 = the same selection).
+    """
     now, before = result.selected, result.nominal_selected
     kept, union = int((now & before).sum()), int((now | before).sum())
     rows = {
