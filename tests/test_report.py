@@ -181,3 +181,27 @@ def test_cli_batch_options_delegate_or_fail_clearly(tmp_path, capsys, monkeypatc
     assert seen["kw"] == {"cohort": 2019, "spec": "kominfo_prescreen", "out_dir": str(tmp_path),
                           "fmt": "pdf", "jobs": 3, "resume": False, "scheduler": None, "draws": 500,
                           "seed": 7}
+
+
+def test_six_pillars_2016_papua_regency_names_every_missing_value():
+    """Kab. Pegunungan Arfak (Papua Barat) under the six-pillar spec, cohort 2017 (data 2016): most
+    health, environment and society indicators start in 2017, so three pillars are empty."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(report, "_load_robustness", _missing)
+    mp.setattr(report, "_load_explanation", _missing)
+    try:
+        c = report.load_context(ReportParams(region="9112", cohort=2017, spec="six_pillars"))
+    finally:
+        mp.undo()
+    gaps = str(report.not_measured(c))
+    assert len(c.result.excluded) >= 10 and len(c.result.dropped_pillars) >= 2
+    for code in c.result.excluded["indicator"]:
+        assert report._indicator_name(c, code) in gaps
+    names = {p.id: p.name or p.id for p in c.spec.pillars}
+    for pid in c.result.dropped_pillars:
+        assert f"Criterion **{names[pid]}** has no measured indicator" in gaps
+    dash = report.indicator_dashboard(c).data
+    assert len(dash) == c.result.raw.shape[1]  # only what could be computed
+    assert "estimate" in set(dash["flag"])  # the 2016 unemployment rate is a published estimate
+    prof = report.profile_table(c)
+    assert set(prof.index) == {names[p] for p in c.result.pillar_scores.columns}

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis.plots.maps import locator_map
+from smartcity_analysis.plots.maps import boundary_rings, locator_map
 
 #: Colours of the three series of the profile chart and of the robustness figures.
 REGION_COLOUR = "#c0392b"
@@ -101,8 +101,16 @@ def locator(
         _, ax = plt.subplots(figsize=(7.2, 2.6))
     codes = list(province_codes)
     locator_map(region_code, province_codes=codes, boundaries=boundaries, ax=ax)
-    # North of Papua and east of Halmahera is open sea: room for the province inset.
-    inset = ax.inset_axes([0.74, 0.5, 0.26, 0.5])
+    # North of Papua and east of Halmahera is open sea: room for the province inset; for a region that
+    # lies under that corner (Papua Barat, Maluku Utara) use the Indian Ocean south-west of Sumatra.
+    rect = [0.74, 0.5, 0.26, 0.5]
+    rings = boundary_rings(boundaries).get(region_code, [])
+    if rings:
+        lon, lat = np.vstack(rings).mean(axis=0)
+        fx, fy = ax.transAxes.inverted().transform(ax.transData.transform((lon, lat)))
+        if fx >= rect[0] - 0.03 and fy >= rect[1] - 0.05:
+            rect = [0.0, 0.0, 0.26, 0.5]
+    inset = ax.inset_axes(rect)
     locator_map(region_code, province_codes=codes, boundaries=boundaries, zoom=True, ax=inset)
     if province_name:
         inset.text(0.5, 0.02, province_name, transform=inset.transAxes, ha="center", va="bottom",
