@@ -15,13 +15,14 @@ function                  content
 :func:`decision_box`      eligibility rules (value, threshold, pass), score, ranks, nominal decision,
                           actual cohort, margin, P(selected), 5-95 % rank interval
 :func:`fig_profile`       pillar (criterion) profile against the median of peers and the last selected
-:func:`profile_table`     the same numbers as a table
+:func:`profile_styled`    the same numbers as a table (:func:`profile_table` as a DataFrame)
 :func:`indicator_dashboard`  value, unit, data year, source, score, traffic light, trend, flags
 :func:`strengths_weaknesses` best and worst indicators relative to peers
 :func:`peers_table`       peers in the province, of the same type and nearest by profile
 :func:`robustness_summary`, :func:`fig_rank`, :func:`sobol_table`, :func:`rivals_table`
                           rank distribution, drivers of the status, contestable rivals
-:func:`what_it_would_take`  counterfactual changes (single indicator, combined)
+:func:`what_it_would_take_text`, :func:`what_it_would_take`
+                          gap to the cutoff and counterfactual changes (single indicator, combined)
 :func:`not_measured`      criteria and values without data, named
 :func:`methodology_table`, :func:`methodology_text`, :func:`provenance`
                           the spec, data years, sources and licences, seed and hashes
@@ -862,6 +863,13 @@ def indicator_dashboard(ctx: ReportContext):
     Traffic light: the share :math:`s` of same-type peers the region does better than on the raw value
     in the indicator's good direction (ties count half): green :math:`s \\ge 2/3`, amber
     :math:`1/3 \\le s < 2/3`, red :math:`s < 1/3`. An imputed value gets a score but no light.
+
+    References
+    ----------
+    .. [1] Sachs, J. et al. (2023). Sustainable Development Report: SDG dashboards (traffic-light
+       rating of each indicator per country).
+    .. [2] European Commission (2023). EU Regional Competitiveness Index 2.0: regional profiles with
+       peer-group comparison.
     """
     rows = []
     pillar_of = _pillar_of(ctx)
@@ -948,6 +956,11 @@ def peers_table(ctx: ReportContext):
     -----
     Profile distance :math:`d(i, j) = \\sqrt{\\operatorname{mean}_k (y_{ik} - y_{jk})^2}` over the
     indicators both regions have (normalised values, imputed ones included), among all regions.
+
+    References
+    ----------
+    .. [1] European Commission (2023). EU Regional Competitiveness Index 2.0, regional profiles
+       (comparison with regions of similar GDP per head).
     """
     sel = ctx.selection
     me = ctx.region_code
@@ -1007,6 +1020,18 @@ def robustness_summary(ctx: ReportContext) -> ReportText:
     Returns
     -------
     ReportText
+
+    Notes
+    -----
+    :math:`P(\\text{selected}) = \\frac{1}{D}\\sum_d 1[i \\in S_d]` over the :math:`D` draws; classes
+    robustly in (:math:`P \\ge 0.95`), robustly out (:math:`P \\le 0.05`), else contestable
+    (:mod:`smartcity_analysis.robustness`).
+
+    References
+    ----------
+    .. [1] Saisana, M., Saltelli, A. & Tarantola, S. (2005). Uncertainty and sensitivity analysis
+       techniques as tools for the quality assessment of composite indicators. J. R. Stat. Soc. A
+       168(2), 307-323.
     """
     if not ctx.robustness_status.ok:
         return ReportText(
