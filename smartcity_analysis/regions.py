@@ -108,7 +108,7 @@ def resolve_region(query: str | int) -> str:
         raise RegionNotFoundError(
             f"No region has the code '{raw}' (tried it as a BPS code, then as Kemendagri code "
             f"'{dotted}'). Expected one of the {len(regions)} BPS codes of 2017-2019, e.g. 6372 for "
-            f"Kota Banjarbaru; `smartcity rank` lists them."
+            f"Kota Banjarbaru; data/regions.csv lists them."
         )
     if re.fullmatch(r"\d{2}\.\d{2}", raw):
         hits = regions.index[regions["kemendagri_code"].astype(str) == raw]

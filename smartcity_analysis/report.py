@@ -228,7 +228,8 @@ def resolve_spec_path(spec: str) -> Path:
 
 
 def _optional(loader: Callable[[], Mapping[str, Any]], what: str) -> tuple[Mapping[str, Any], Availability]:
-    """Run ``loader``; on a missing module or any package error return ``({}, Availability(False))``."""
+    """Run ``loader``; on any failure return ``({}, Availability(False, why))``: the report then says
+    plainly that this result is not available and why, instead of failing as a whole."""
     try:
         return loader(), Availability(True)
     except ModuleNotFoundError as exc:
@@ -237,6 +238,8 @@ def _optional(loader: Callable[[], Mapping[str, Any]], what: str) -> tuple[Mappi
         return {}, Availability(False, f"the {what} results cannot be loaded in this build ({exc})")
     except SmartcityError as exc:
         return {}, Availability(False, f"the {what} could not be computed: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a failing optional part must not sink the whole report
+        return {}, Availability(False, f"the {what} failed ({type(exc).__name__}: {exc})")
 
 
 def _load_robustness(spec, params: ReportParams) -> Mapping[str, Any]:

@@ -205,3 +205,15 @@ def test_six_pillars_2016_papua_regency_names_every_missing_value():
     assert "estimate" in set(dash["flag"])  # the 2016 unemployment rate is a published estimate
     prof = report.profile_table(c)
     assert set(prof.index) == {names[p] for p in c.result.pillar_scores.columns}
+
+
+def test_a_failing_optional_result_becomes_a_notice_not_a_crash(monkeypatch):
+    def boom(*_a, **_k):
+        raise ValueError("simulated failure")
+
+    monkeypatch.setattr(report, "_load_robustness", boom)
+    monkeypatch.setattr(report, "_load_explanation", _missing)
+    c = report.load_context(ReportParams(region="6372", cohort=2018))
+    assert not c.robustness_status.ok
+    assert "ValueError: simulated failure" in c.robustness_status.message
+    assert "simulated failure" in str(report.robustness_summary(c))
