@@ -660,7 +660,10 @@ def decision_box(ctx: ReportContext) -> ReportText:
         "not selected in any 2017-2019 cohort" if actual == "none" else f"selected in cohort {actual}"
     )
     rob = _region_robustness(ctx)
-    if rob is not None:
+    in_pool = bool(row.get("in_pool", True))
+    if not in_pool:
+        p_text = interval = "n/a (not in this cohort's pool)"
+    elif rob is not None:
         cls_text = str(rob.get("robustness_class", "")).replace("_", " ")
         p_text = f"<b>{_pct(rob.get('p_selected'))}</b> ({_esc(cls_text)})"
         interval = (
@@ -678,11 +681,12 @@ def decision_box(ctx: ReportContext) -> ReportText:
             gap = abs(int(float(margin_pl)))
             margin += f" ({gap} place{'s' if gap != 1 else ''} to gain)"
     else:
-        margin = "n/a (not an eligible region of the pool)"
+        margin = "n/a (not an eligible region of the pool)" if in_pool else "n/a"
     position = row.get("position")
     n_order = int(pd.to_numeric(ctx.selection["position"], errors="coerce").max()) if "position" in ctx.selection else 0
     place = (f"{_rank(position)} of {n_order} eligible regions in the pool (the first {ctx.cohort_size} "
-             "are selected, subject to quotas)") if _isnum(position) else "not an eligible region of the pool"
+             "are selected, subject to quotas)") if _isnum(position) else (
+        "not an eligible region of the pool" if in_pool else "not in this cohort's pool")
     model_sel = bool(row.get("selected"))
     if not bool(row.get("in_pool", True)):
         agreement = "n/a (the region left the pool before this cohort)"
