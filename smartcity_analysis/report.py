@@ -1040,6 +1040,12 @@ def robustness_summary(ctx: ReportContext) -> ReportText:
        techniques as tools for the quality assessment of composite indicators. J. R. Stat. Soc. A
        168(2), 307-323.
     """
+    if not bool(ctx.row.get("in_pool", True)):
+        return ReportText(
+            f"{_esc(ctx.name)} is not in the pool of cohort {ctx.params.cohort} (selected in cohort "
+            f"{_esc(_actual(ctx, ctx.region_code))}), so the uncertainty of this cohort's selection does "
+            "not concern it. Render the report of its own cohort to see how sure that selection was."
+        )
     if not ctx.robustness_status.ok:
         return ReportText(
             '<p class="notice"><b>Robustness results are not available</b> for this report: '
@@ -1048,12 +1054,6 @@ def robustness_summary(ctx: ReportContext) -> ReportText:
         )
     rob = _region_robustness(ctx)
     summ = ctx.robustness.get("summary") or {}
-    if not bool(ctx.row.get("in_pool", True)):
-        return ReportText(
-            f"{_esc(ctx.name)} is not in the pool of cohort {ctx.params.cohort} (selected in cohort "
-            f"{_esc(_actual(ctx, ctx.region_code))}), so the uncertainty of this cohort's selection does "
-            "not concern it. Render the report of its own cohort to see how sure that selection was."
-        )
     if rob is None:
         return ReportText(
             f'<p class="notice">The robustness run holds no row for {_esc(ctx.name)} in cohort '

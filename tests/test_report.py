@@ -217,3 +217,16 @@ def test_a_failing_optional_result_becomes_a_notice_not_a_crash(monkeypatch):
     assert not c.robustness_status.ok
     assert "ValueError: simulated failure" in c.robustness_status.message
     assert "simulated failure" in str(report.robustness_summary(c))
+
+
+def test_region_selected_in_an_earlier_cohort_is_out_of_the_pool(monkeypatch):
+    monkeypatch.setattr(report, "_load_robustness", _missing)
+    monkeypatch.setattr(report, "_load_explanation", _missing)
+    cohorts = loaders.load_cohorts()
+    code = cohorts.loc[(cohorts["cohort_year"].astype(int) == 2017)
+                       & (cohorts["status"] == "selected"), "region_code"].iloc[0]
+    c = report.load_context(ReportParams(region=code, cohort=2018))
+    text = str(report.decision_box(c))
+    assert "Not in the 2018 pool: already selected in cohort 2017" in text
+    assert "n/a (not in this cohort's pool)" in text and "disagree" not in text
+    assert "not in the pool of cohort 2018" in str(report.robustness_summary(c))
