@@ -74,3 +74,15 @@ def test_selection_sobol_irrelevant_factor_has_no_effect():
     # per-region outputs only for regions whose outcome varies
     region_outputs = set(res.table["output"]) - {"jaccard"}
     assert region_outputs and region_outputs <= set(p.region_codes)
+
+
+def test_seed_zero_gives_identical_confidence_intervals():
+    # SALib treats seed=0 as "no seed" in its bootstrap; the wrapper must stay reproducible for 0 too.
+    a = np.array([1.0, 2.0])
+    problem = salib_problem(["x0", "x1"], ["g0", "g1"])
+    first = sobol_indices(problem, lambda X: {"y": X @ a}, n_base=64, seed=0).table
+    second = sobol_indices(problem, lambda X: {"y": X @ a}, n_base=64, seed=0).table
+    assert (
+        first[["S1_conf", "ST_conf"]].to_numpy().tolist()
+        == second[["S1_conf", "ST_conf"]].to_numpy().tolist()
+    )
