@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from smartcity_analysis.errors import InputError, SmartcityError
+from smartcity_analysis.regions import resolve_region
 from smartcity_analysis.report import ReportParams
 
 _DEFAULTS = ReportParams()
@@ -99,6 +100,24 @@ def _batch_regions(args) -> list[str] | None:
     return items
 
 
+def _prepare_shared_results(params: ReportParams) -> None:
+    """Compute the cached index, robustness and explanation results in this process, with progress.
+
+    The notebook only loads them; computing them here first means a first run on an empty cache shows
+    what it is doing instead of waiting silently inside the kernel. A computation failure is not fatal:
+    the report then says itself which results it could not load. Bad input (spec) still exits 2.
+    """
+    from smartcity_analysis.overview import load_cohort_results
+
+    sys.stderr.write("smartcity: loading or computing the shared results (index, robustness, explanation)\n")
+    try:
+        load_cohort_results(cohort=params.cohort, spec=params.spec, draws=params.draws, seed=params.seed)
+    except SmartcityError:
+        raise
+    except Exception as exc:  # the report states what is missing
+        sys.stderr.write(f"smartcity: warning: shared results incomplete ({type(exc).__name__}: {exc})\n")
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute ``smartcity report``; returns the exit code."""
     if args.region is not None:
@@ -107,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
         params = ReportParams(
             region=str(args.region), cohort=args.cohort, spec=args.spec, draws=args.draws, seed=args.seed
         ).validate()
+        resolve_region(params.region)  # a bad region fails in one line before anything is computed
+        _prepare_shared_results(params)
         path = render_report(params, args.out, args.fmt)
         print(path)
         return 0
@@ -125,8 +146,6 @@ def run(args: argparse.Namespace) -> int:
 
         regions = list(load_region_table().index)
     else:
-        from smartcity_analysis.regions import resolve_region
-
         regions = [resolve_region(r) for r in regions]
     if args.jobs < 1:
         raise InputError(f"--jobs must be >= 1. Got {args.jobs}.")
