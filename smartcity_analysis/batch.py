@@ -462,8 +462,9 @@ def _failed(job: BatchJob, error: str) -> JobOutcome:
 
 def _kill_workers(executor) -> None:
     """Stop an executor at once (Ctrl-C): cancel queued jobs and terminate its worker processes."""
+    procs = list((getattr(executor, "_processes", None) or {}).values())  # no public API for this
     executor.shutdown(wait=False, cancel_futures=True)
-    for proc in list(getattr(executor, "_processes", {}).values()):  # no public API for this
+    for proc in procs:
         with contextlib.suppress(Exception):
             proc.terminate()
 
@@ -507,19 +508,20 @@ def iter_local(
         broken = False
         try:
             while not broken:
-                if suspects:
-                    if not running:
-                        job = suspects.pop()
+                source = suspects if suspects else queue
+                try:
+                    # suspects run alone, so a worker death while one runs convicts it
+                    while source and len(running) < (1 if source is suspects else n_workers):
+                        job = source.pop()
                         running[executor.submit(_run_in_worker, (job, str(out_dir), fmt))] = job
-                else:
-                    while queue and len(running) < n_workers:
-                        job = queue.pop()
-                        running[executor.submit(_run_in_worker, (job, str(out_dir), fmt))] = job
+                except BrokenProcessPool:  # a worker died since the last wait: this job never ran
+                    source.append(job)
+                    broken = True
                 if not running:
                     break
                 alone = len(running) == 1
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
-                if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+                if broken or any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                     broken = True
                     wait(running)  # every in-flight future of a broken pool fails
                     done = set(running)
