@@ -174,7 +174,7 @@ def _cell(value: Any, kind: str) -> str:
         if not _present(value):
             return '<td class="num na" data-v="" title="not available">&ndash;</td>'
         v = float(value)
-        text = f"{int(v)}" if kind == "int" else (f"{v:.2f}" if kind == "p" else f"{v:.3g}")
+        text = f"{int(v)}" if kind == "int" else (f"{v:.2f}" if kind == "p" else f"{v:.1f}")
         return f'<td class="num" data-v="{v!r}">{text}</td>'
     text = html.escape(str(value))
     return f'<td data-v="{text}">{text}</td>'
