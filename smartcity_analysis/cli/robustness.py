@@ -23,7 +23,7 @@ def register(subparsers) -> None:
             "Draw the uncertain choices declared in the spec's 'uncertainty' block (weights, "
             "normalisation, aggregation, imputation, eligibility thresholds, value noise, "
             "leave-one-indicator-out), recompute the cohort selection for every draw (vectorised), "
-            "and write per region P(eligible), P(selected), rank median and 5-95 %% interval and a "
+            "and write per region P(eligible), P(selected), rank median and 5-95 % interval and a "
             "robustness class; per cohort the expected set, mean Jaccard to the nominal selection and "
             "the contestable regions; Sobol indices (SALib) and possible/necessary selection (LP). "
             "Results are cached per (spec, data, cohort, draws, seed). Method: docs/robustness.md."
