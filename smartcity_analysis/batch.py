@@ -299,11 +299,14 @@ def _kernel_env() -> dict[str, str]:
     return env
 
 
-def start_kernel(warmup: str | None = WARMUP_CODE, cwd: str | os.PathLike | None = None):
+def start_kernel(warmup: str | None = WARMUP_CODE, cwd: str | os.PathLike | None = None, *,
+                 while_starting: Callable[[], Any] | None = None):
     """Start a Python kernel, run ``warmup`` in it, and return its ``KernelManager``.
 
     The kernel runs this interpreter (``sys.executable``), so the package and its data are the ones of
-    the calling environment.
+    the calling environment. ``while_starting`` is called after the kernel process is launched and
+    before waiting for it (the batch worker imports its own rendering modules there, in parallel with
+    the kernel's start-up).
     """
     from jupyter_client.manager import KernelManager
 
@@ -313,6 +316,9 @@ def start_kernel(warmup: str | None = WARMUP_CODE, cwd: str | os.PathLike | None
     # "unencrypted TCP" warning); errors of the notebook code travel over IOPub, not here.
     quiet = {} if os.environ.get("SMARTCITY_BATCH_TRACEBACK") else {"stderr": subprocess.DEVNULL}
     km.start_kernel(env=_kernel_env(), cwd=str(cwd or notebooks_dir()), **quiet)
+    if while_starting is not None:
+        with contextlib.suppress(Exception):
+            while_starting()
     if warmup:
         kc = km.client()
         kc.start_channels()
@@ -343,7 +349,7 @@ def _init_worker(warmup: str | None, ready=None) -> None:
     warnings.filterwarnings("ignore", message=".*unencrypted.*")
     _WORKER["warmup"] = warmup
     try:
-        _WORKER["km"] = start_kernel(warmup)
+        _WORKER["km"] = start_kernel(warmup, while_starting=_import_renderer_modules)
     except Exception as exc:
         _WORKER["km"], _WORKER["start_error"] = None, _one_line_error(exc)
     multiprocessing.util.Finalize(None, _shutdown_worker, exitpriority=10)
@@ -351,6 +357,15 @@ def _init_worker(warmup: str | None, ready=None) -> None:
     if ready is not None:
         with ready.get_lock():
             ready.value += 1
+
+
+def _import_renderer_modules() -> None:
+    """Import what the worker itself runs per job (papermill, nbconvert, WeasyPrint) ahead of time."""
+    import nbconvert.exporters  # noqa: F401
+    import papermill  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    import smartcity_analysis.rendering  # noqa: F401
 
 
 def _watch_parent(parent_pid: int, interval: float = 1.0) -> None:
