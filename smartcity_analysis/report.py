@@ -1288,9 +1288,16 @@ def what_it_would_take_text(ctx: ReportContext) -> ReportText:
     if outcome == "already selected":
         return ReportText(f"{head}: {_esc(ctx.name)} is already above it; nothing is needed.")
     if outcome == "reachable":
+        n_comb = int(r.get("combined_n_indicators") or 0)
+        if feasible is None or not len(feasible):
+            # only a combined change closes the gap: no single indicator can within its bounds
+            return ReportText(
+                f"{head}: a gap of **{_fmt(gap)} points**. No single indicator can close it within the "
+                f"plausible change the spec declares; the cheapest combined change moves {n_comb} "
+                "indicator(s) together (see the 'combined change' column of the table)."
+            )
         best = feasible.sort_values("change_normalised").iloc[0]
         code = str(best["indicator"])
-        n_comb = int(r.get("combined_n_indicators") or 0)
         comb = (f"; the cheapest combined change moves {n_comb} indicator(s)" if n_comb else "")
         text = (f"{head}: a gap of **{_fmt(gap)} points**. The smallest single change (in normalised "
                 f"units) is in **{_esc(_indicator_name(ctx, code))}**: from {_fmt(best['current_value'])} "

@@ -230,3 +230,27 @@ def test_region_selected_in_an_earlier_cohort_is_out_of_the_pool(monkeypatch):
     assert "Not in the 2018 pool: already selected in cohort 2017" in text
     assert "n/a (not in this cohort's pool)" in text and "disagree" not in text
     assert "not in the pool of cohort 2018" in str(report.robustness_summary(c))
+
+
+def test_only_a_combined_change_reaches_the_cutoff(ctx):
+    # Hand-made explanation rows (a test fixture, not data): the combined LP reaches the cutoff but no
+    # single indicator can within its bounds. Seen on 25 real regions (e.g. Kota Medan 1275, cohort 2018),
+    # where the section used to raise IndexError and failed the whole report.
+    import dataclasses
+
+    import pandas as pd
+
+    code, cohort = ctx.region_code, ctx.params.cohort
+    regions = pd.DataFrame([{"region_code": code, "cohort_year": cohort, "outcome": "reachable",
+                             "score": 57.36, "cutoff": 59.94, "gap": 2.58, "combined_n_indicators": 3}])
+    single = pd.DataFrame([{"region_code": code, "cohort_year": cohort, "indicator": "ipm",
+                            "reachable": False, "current_value": 70.0, "required_value": float("nan"),
+                            "change_normalised": float("nan")}])
+    c = dataclasses.replace(
+        ctx,
+        explanation_status=report.Availability(ok=True),
+        explanation={"tables": {"counterfactual_regions": regions, "counterfactual_single": single}},
+    )
+    text = str(report.what_it_would_take_text(c))
+    assert "No single indicator can close it" in text
+    assert "moves 3 indicator(s)" in text and "2.58 points" in text
