@@ -197,8 +197,11 @@ def execute_notebook(
         )
     except PapermillExecutionError as exc:
         evalue = " ".join(str(exc.evalue).split())
+        # Name the cell by its code: the execution counter keeps growing in a reused (warm) kernel.
+        source = " ".join(str(exc.source or "").split())
+        source = source if len(source) <= 80 else source[:77] + "..."
         raise ComputationError(
-            f"Notebook '{path.name}' failed in cell {exc.exec_count} with {exc.ename}: {evalue}"
+            f"Notebook '{path.name}' failed in cell `{source}` with {exc.ename}: {evalue}"
         ) from None
     executed.cells = [c for c in executed.cells if RESET_TAG not in c.metadata.get("tags", [])]
     if output is not None:

@@ -64,3 +64,19 @@ def test_print_exporter_hides_inputs_parameters_and_stderr():
     assert "SOME_WARNING" not in html
     assert "size: A4 portrait" in html and "counter(pages)" in html
     assert "<script" not in html
+
+
+@pytest.mark.slow
+def test_failing_cell_is_named_by_its_code(tmp_path):
+    # Tiny test notebook; the error must name the failing cell by its code (an execution counter is
+    # meaningless in a reused kernel) and come as one SmartcityError line.
+    from smartcity_analysis.errors import ComputationError
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("x = 1")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("y = x + 1"), nbformat.v4.new_code_cell("1 / (x - 2)")]
+    path = tmp_path / "fails.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(ComputationError, match=r"failed in cell `1 / \(x - 2\)` with ZeroDivisionError"):
+        rendering.execute_notebook(path, {"x": 2}, cwd=tmp_path)
