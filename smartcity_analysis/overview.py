@@ -77,20 +77,9 @@ class OverviewParams:
         InputError
             Naming the field, the value got and what was expected.
         """
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            expected = int if f.default.__class__ is int else str
-            if not isinstance(value, expected) or isinstance(value, bool):
-                raise InputError(
-                    f"Overview parameter '{f.name}' must be of type {expected.__name__}. "
-                    f"Got {value!r} ({type(value).__name__}) instead."
-                )
-        if self.cohort not in COHORT_YEARS:
-            raise InputError(
-                f"Overview parameter 'cohort' must be one of {list(COHORT_YEARS)}. Got {self.cohort}."
-            )
-        if self.draws < 1:
-            raise InputError(f"Overview parameter 'draws' must be >= 1. Got {self.draws}.")
+        from smartcity_analysis.report import check_parameters
+
+        check_parameters(self, "Overview")
         return self
 
     def to_parameters(self) -> dict[str, Any]:
@@ -618,15 +607,7 @@ def render_overview(params: Any, out_dir: str | os.PathLike, fmt: str = "pdf", *
     km : jupyter_client.KernelManager, optional
         A warm kernel to reuse.
     """
-    import nbformat
-
-    from smartcity_analysis.rendering import (
-        FORMATS,
-        execute_notebook,
-        html_to_pdf,
-        notebook_to_html,
-        write_atomic,
-    )
+    from smartcity_analysis.rendering import FORMATS, execute_notebook, write_document
 
     if not isinstance(params, OverviewParams):
         names = {f.name for f in dataclasses.fields(OverviewParams)}
@@ -636,13 +617,10 @@ def render_overview(params: Any, out_dir: str | os.PathLike, fmt: str = "pdf", *
         raise InputError(f"Unknown report format '{fmt}'. Expected one of {sorted(FORMATS)}.")
     target = overview_path(out_dir, params.cohort, FORMATS[fmt])
     nb = execute_notebook("national_overview", params.to_parameters(), km=km)
-    nb.metadata["title"] = f"National overview - smart-city selection, cohort {params.cohort}"
-    nb.metadata.setdefault("smartcity", {})["running_title"] = (
-        f"National overview - cohort {params.cohort}"
+    return write_document(
+        nb,
+        target,
+        fmt,
+        title=f"National overview - smart-city selection, cohort {params.cohort}",
+        running_title=f"National overview - cohort {params.cohort}",
     )
-    if fmt == "ipynb":
-        return write_atomic(target, nbformat.writes(nb))
-    html = notebook_to_html(nb)
-    if fmt == "html":
-        return write_atomic(target, html)
-    return html_to_pdf(html, target)

@@ -344,8 +344,6 @@ def render_report(params, out_dir: str | os.PathLike, fmt: str = "pdf", *, km=No
     """
     import dataclasses
 
-    import nbformat
-
     from smartcity_analysis.regions import region_name, resolve_region
 
     if fmt not in FORMATS:
@@ -356,10 +354,32 @@ def render_report(params, out_dir: str | os.PathLike, fmt: str = "pdf", *, km=No
     name = region_name(code)
     target = report_path(out_dir, params.cohort, code, name, fmt)
     nb = execute_notebook(REPORT_TEMPLATE, params.to_parameters(), km=km)
-    nb.metadata["title"] = f"{name} ({code}) - smart-city selection report, cohort {params.cohort}"
-    nb.metadata.setdefault("smartcity", {})["running_title"] = (
-        f"{name} ({code}) - cohort {params.cohort}"
+    return write_document(
+        nb,
+        target,
+        fmt,
+        title=f"{name} ({code}) - smart-city selection report, cohort {params.cohort}",
+        running_title=f"{name} ({code}) - cohort {params.cohort}",
     )
+
+
+def write_document(nb, target: str | os.PathLike, fmt: str, *, title: str, running_title: str) -> Path:
+    """Write an executed notebook as ``fmt`` (pdf, html or ipynb) to ``target``, atomically.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook.
+    target : path
+        Output file.
+    fmt : {"pdf", "html", "ipynb"}
+    title, running_title : str
+        Document title and the running title printed in the page header.
+    """
+    import nbformat
+
+    nb.metadata["title"] = title
+    nb.metadata.setdefault("smartcity", {})["running_title"] = running_title
     if fmt == "ipynb":
         return write_atomic(target, nbformat.writes(nb))
     html = notebook_to_html(nb)

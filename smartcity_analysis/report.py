@@ -77,6 +77,30 @@ ASSESSMENT_STAGE = (
 # --------------------------------------------------------------------------------------------------
 
 
+def check_parameters(params: Any, label: str) -> None:
+    """Check a parameter dataclass (``ReportParams``, ``OverviewParams``): field types, cohort, draws.
+
+    Raises
+    ------
+    InputError
+        Naming the field, the value got and what was expected.
+    """
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        expected = {"str": str, "int": int}[f.type if isinstance(f.type, str) else f.type.__name__]
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise InputError(
+                f"{label} parameter '{f.name}' must be of type {expected.__name__}. "
+                f"Got {value!r} ({type(value).__name__}) instead."
+            )
+    if params.cohort not in COHORT_YEARS:
+        raise InputError(
+            f"{label} parameter 'cohort' must be one of {list(COHORT_YEARS)}. Got {params.cohort}."
+        )
+    if params.draws < 1:
+        raise InputError(f"{label} parameter 'draws' must be >= 1. Got {params.draws}.")
+
+
 @dataclass(frozen=True)
 class ReportParams:
     """Parameters of one region report (the ONE parameter model of CLI, papermill and notebook).
@@ -114,20 +138,7 @@ class ReportParams:
         InputError
             Naming the field, the value got and what was expected.
         """
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            expected = {"str": str, "int": int}[f.type if isinstance(f.type, str) else f.type.__name__]
-            if not isinstance(value, expected) or isinstance(value, bool):
-                raise InputError(
-                    f"Report parameter '{f.name}' must be of type {expected.__name__}. "
-                    f"Got {value!r} ({type(value).__name__}) instead."
-                )
-        if self.cohort not in COHORT_YEARS:
-            raise InputError(
-                f"Report parameter 'cohort' must be one of {list(COHORT_YEARS)}. Got {self.cohort}."
-            )
-        if self.draws < 1:
-            raise InputError(f"Report parameter 'draws' must be >= 1. Got {self.draws}.")
+        check_parameters(self, "Report")
         return self
 
     def to_parameters(self) -> dict[str, Any]:
