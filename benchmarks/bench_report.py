@@ -2,8 +2,13 @@
 warm in-process render (``rendering.render_report`` with a reused kernel, as the batch uses).
 
 Run: ``.venv/bin/python benchmarks/bench_report.py [--region 6372] [--cohort 2018] [--draws N]
-[--repeats 3]``. The cached robustness and explanation results are computed first (untimed) so both
+[--repeats 3] [--sample N]``. The cached robustness and explanation results are computed first (untimed) so both
 paths measure rendering only. Prints the median times and their ratio.
+
+``--sample N`` instead renders N different regions (spread over the code list) twice in one warm kernel,
+as a batch worker does: once with the per-kernel context memo (``report.load_context`` reuses the
+region-independent part) and once with the memo cleared before every report (the route before the
+memo), and prints both per-report times.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ def main() -> int:
     parser.add_argument("--cohort", type=int, default=2018)
     parser.add_argument("--draws", type=int, default=None, help="default: ReportParams().draws")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sample", type=int, default=0, help="warm-kernel memo comparison on N regions")
     args = parser.parse_args()
+    if args.sample:
+        return memo_comparison(args)
 
     from smartcity_analysis import report
     from smartcity_analysis.rendering import render_report
@@ -66,6 +74,56 @@ def main() -> int:
     print(f"warm in-process render_report (reused kernel), median of {args.repeats}: {w:.2f} s "
           f"(runs: {', '.join(f'{x:.2f}' for x in warm)})")
     print(f"ratio cold / warm: {c / w:.1f}x")
+    return 0
+
+
+def _in_kernel(km, code: str) -> None:
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        reply = kc.execute_interactive(code, timeout=60)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"kernel code failed: {reply['content']}")
+    finally:
+        kc.stop_channels()
+
+
+def memo_comparison(args) -> int:
+    """N regions in one warm kernel: context memo kept versus cleared before each report."""
+    from jupyter_client.manager import KernelManager
+
+    from smartcity_analysis import report
+    from smartcity_analysis.regions import load_region_table
+    from smartcity_analysis.rendering import render_report
+
+    codes = sorted(load_region_table().index)
+    regions = [codes[int(i * len(codes) / args.sample)] for i in range(args.sample)]
+    defaults = report.ReportParams()
+    draws = args.draws or defaults.draws
+    report.load_context(report.ReportParams(region=regions[0], cohort=args.cohort, draws=draws))
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+    times: dict[str, list[float]] = {"memo cleared before each report": [], "memo kept (default)": []}
+    try:
+        with tempfile.TemporaryDirectory() as out:
+            render_report(report.ReportParams(region=regions[0], cohort=args.cohort, draws=draws), out,
+                          "pdf", km=km)  # imports the package in the kernel (untimed)
+            for label, clear in (("memo cleared before each report", True), ("memo kept (default)", False)):
+                for code in regions:
+                    if clear:
+                        _in_kernel(km, "from smartcity_analysis import report as _r; _r.clear_context_memo()")
+                    t = time.perf_counter()
+                    render_report(report.ReportParams(region=code, cohort=args.cohort, draws=draws), out,
+                                  "pdf", km=km)
+                    times[label].append(time.perf_counter() - t)
+    finally:
+        km.shutdown_kernel(now=True)
+    for label, ts in times.items():
+        print(f"{label}: {statistics.mean(ts):.2f} s per report (median {statistics.median(ts):.2f}, "
+              f"{len(ts)} regions)")
+    a, b = (statistics.mean(ts) for ts in times.values())
+    print(f"saved per report: {a - b:.2f} s ({(a - b) / a:.0%})")
     return 0
 
 

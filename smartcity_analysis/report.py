@@ -276,6 +276,150 @@ def _load_explanation(spec, params: ReportParams) -> Mapping[str, Any]:
     return {"tables": dict(res.tables), "summary": dict(res.summary)}
 
 
+@dataclass(frozen=True)
+class _SharedContext:
+    """The part of a report's context that is the same for every region of one (spec, cohort, draws,
+    seed) and data version (see :func:`_shared_context`)."""
+
+    spec: Any
+    cohort: Any
+    regions: pd.DataFrame
+    result: Any
+    selection: pd.DataFrame
+    values: pd.DataFrame
+    long: pd.DataFrame
+    flags: pd.DataFrame
+    sources_used: pd.DataFrame
+    registry: Mapping[str, Any]
+    sources: Mapping[str, Any]
+    data_hash: str
+    notes: tuple[str, ...]
+    rob: Mapping[str, Any]
+    rob_status: Availability
+    expl: Mapping[str, Any]
+    expl_status: Availability
+
+
+# Module-level memo of the region-independent context. It lives in the module, so it survives the
+# ``%reset -f`` that the batch runs before each report in a warm kernel: the 2nd..514th report of a
+# batch skip the spec parsing, the cohort run, the registry YAML and the cached result loads.
+_SHARED_MEMO: dict[tuple, _SharedContext] = {}
+_SHARED_MEMO_MAX = 4
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of a file's content. Always read (about 9 ms for the whole data directory): a check on
+    size and mtime could miss a same-size edit within the file system's timestamp resolution."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _tree_fingerprint(root: Path) -> tuple:
+    if not root.exists():
+        return (str(root), "missing")
+    files = sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and not any(s.startswith(".") for s in p.parts[len(root.parts):])
+    )
+    return (str(root.resolve()),) + tuple((p.relative_to(root).as_posix(), _file_digest(p)) for p in files)
+
+
+def _shared_key(spec_path: Path, params: ReportParams) -> tuple:
+    """Memo key: the content of the spec, of every curated data file and of every shipped spec (a spec
+    may build on another), and the parameters other than the region. Any change gives a new key, so
+    the memo never serves results of older inputs."""
+    from smartcity_analysis.paths import data_dir, specs_dir
+
+    return (
+        str(Path(spec_path).resolve()),
+        _file_digest(Path(spec_path)),
+        _tree_fingerprint(data_dir()),
+        _tree_fingerprint(specs_dir()),
+        params.cohort,
+        params.draws,
+        params.seed,
+        _load_robustness,  # a replaced loader (tests) never gets results of another one
+        _load_explanation,
+    )
+
+
+def _shared_context(spec_path: Path, params: ReportParams) -> _SharedContext:
+    key = _shared_key(spec_path, params)
+    shared = _SHARED_MEMO.get(key)
+    if shared is None:
+        shared = _build_shared_context(spec_path, params)
+        if not (shared.rob_status.ok and shared.expl_status.ok and not shared.notes):
+            return shared  # a failed optional load is retried on the next report, not remembered
+        if len(_SHARED_MEMO) >= _SHARED_MEMO_MAX:
+            _SHARED_MEMO.pop(next(iter(_SHARED_MEMO)))
+        _SHARED_MEMO[key] = shared
+    return shared
+
+
+def clear_context_memo() -> None:
+    """Forget the memoised region-independent contexts (they are rebuilt on the next report)."""
+    _SHARED_MEMO.clear()
+
+
+def _build_shared_context(spec_path: Path, params: ReportParams) -> _SharedContext:
+    from smartcity_analysis import api, loaders
+    from smartcity_analysis.spec import load_spec
+
+    spec = load_spec(spec_path)
+    cohort = spec.cohort(params.cohort)
+    regions = loaders.load_regions()
+    run = api.cohorts(spec, until=params.cohort)[params.cohort]
+    result = run.result
+    selection = run.table.set_index("region_code")
+    selection.index = selection.index.astype(str)
+    wide = api.load_data(spec, cohort.data_year)
+    # derived indicators (e.g. per-capita ratios) exist only in the build's raw frame
+    derived = [c for c in result.raw.columns if c not in wide.columns]
+    values = wide.join(result.raw[derived]) if derived else wide
+
+    codes = [c for c in spec.indicator_codes if c in wide.columns]
+    for ind in spec.indicators:
+        if ind.derive is not None:
+            codes += [c for c in (ind.derive.numerator, ind.derive.denominator) if c in wide.columns]
+    codes = list(dict.fromkeys(codes))
+    long = loaders.load_indicators(indicators=codes) if codes else pd.DataFrame(
+        columns=["region_code", "year", "indicator", "value", "source_id", "flag"]
+    )
+    this_year = long[long["year"] == cohort.data_year]
+    sources_used = this_year[["region_code", "indicator", "source_id"]].reset_index(drop=True)
+    flags = loaders.load_indicator_flags(cohort.data_year, indicators=codes) if codes else pd.DataFrame()
+
+    notes = []
+    try:
+        registry = loaders.load_indicator_registry()
+    except SmartcityError as exc:
+        registry = {}
+        notes.append(f"indicator registry not available: {exc}")
+    try:
+        sources = loaders.load_sources()
+    except SmartcityError as exc:
+        sources = {}
+        notes.append(f"source registry not available: {exc}")
+    try:
+        data_hash = loaders.data_hash()[:16]
+    except SmartcityError:
+        data_hash = str(result.provenance.get("data_hash", "n/a"))
+
+    rob, rob_status = _optional(lambda: _load_robustness(spec, params), "robustness analysis")
+    expl, expl_status = _optional(lambda: _load_explanation(spec, params), "explanation")
+    return _SharedContext(
+        spec=spec, cohort=cohort, regions=regions, result=result, selection=selection, values=values,
+        long=long, flags=flags, sources_used=sources_used, registry=registry, sources=sources,
+        data_hash=data_hash, notes=tuple(notes), rob=rob, rob_status=rob_status, expl=expl,
+        expl_status=expl_status,
+    )
+
+
 def load_context(params: ReportParams) -> ReportContext:
     """Resolve the region, build the nominal index and selection, and load cached robustness and
     explanation results.
@@ -301,56 +445,19 @@ def load_context(params: ReportParams) -> ReportContext:
     cohort could only see figures of the previous year or older). Robustness and explanation are looked
     up in the result cache and computed once when missing; if that fails, the report says so.
     """
-    from smartcity_analysis import api, loaders
     from smartcity_analysis.regions import resolve_region
-    from smartcity_analysis.spec import load_spec
 
     params.validate()
     code = resolve_region(params.region)
     spec_path = resolve_spec_path(params.spec)
-    spec = load_spec(spec_path)
-    cohort = spec.cohort(params.cohort)
-    regions = loaders.load_regions()
-    run = api.cohorts(spec, until=params.cohort)[params.cohort]
-    result = run.result
-    selection = run.table.set_index("region_code")
-    selection.index = selection.index.astype(str)
-    wide = api.load_data(spec, cohort.data_year)
-    # derived indicators (e.g. per-capita ratios) exist only in the build's raw frame
-    derived = [c for c in result.raw.columns if c not in wide.columns]
-    values = wide.join(result.raw[derived]) if derived else wide
-
-    codes = [c for c in spec.indicator_codes if c in wide.columns]
-    for ind in spec.indicators:
-        if ind.derive is not None:
-            codes += [c for c in (ind.derive.numerator, ind.derive.denominator) if c in wide.columns]
-    codes = list(dict.fromkeys(codes))
-    long = loaders.load_indicators(indicators=codes) if codes else pd.DataFrame(
-        columns=["region_code", "year", "indicator", "value", "source_id", "flag"]
-    )
+    shared = _shared_context(spec_path, params)
+    long = shared.long
     history = long[long["region_code"] == code].reset_index(drop=True)
-    this_year = long[long["year"] == cohort.data_year]
-    sources_used = this_year[["region_code", "indicator", "source_id"]].reset_index(drop=True)
-    flags = loaders.load_indicator_flags(cohort.data_year, indicators=codes) if codes else pd.DataFrame()
-
-    notes = []
-    try:
-        registry = loaders.load_indicator_registry()
-    except SmartcityError as exc:
-        registry = {}
-        notes.append(f"indicator registry not available: {exc}")
-    try:
-        sources = loaders.load_sources()
-    except SmartcityError as exc:
-        sources = {}
-        notes.append(f"source registry not available: {exc}")
-    try:
-        data_hash = loaders.data_hash()[:16]
-    except SmartcityError:
-        data_hash = str(result.provenance.get("data_hash", "n/a"))
-
-    rob, rob_status = _optional(lambda: _load_robustness(spec, params), "robustness analysis")
-    expl, expl_status = _optional(lambda: _load_explanation(spec, params), "explanation")
+    regions = shared.regions
+    spec, cohort, result = shared.spec, shared.cohort, shared.result
+    selection, values, flags, sources_used = shared.selection, shared.values, shared.flags, shared.sources_used
+    registry, sources, data_hash, notes = shared.registry, shared.sources, shared.data_hash, list(shared.notes)
+    rob, rob_status, expl, expl_status = shared.rob, shared.rob_status, shared.expl, shared.expl_status
     return ReportContext(
         params=dataclasses.replace(params, region=code),
         region_code=code,
@@ -568,11 +675,11 @@ def fig_locator(ctx: ReportContext, ax=None):
     -------
     matplotlib.axes.Axes
     """
-    from smartcity_analysis import loaders
     from smartcity_analysis.plots import locator
 
     prov = ctx.regions.index[ctx.regions["province_code"] == ctx.region["province_code"]]
-    return locator(ctx.region_code, list(prov), boundaries=loaders.load_boundaries(),
+    # boundaries=None: the curated boundaries, parsed once per kernel (plots.maps.boundary_rings)
+    return locator(ctx.region_code, list(prov), boundaries=None,
                    province_name=str(ctx.region["province_name"]), ax=ax)
 
 

@@ -4,6 +4,8 @@ The sections with those results are exercised by tests/test_notebooks_papermill.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -254,3 +256,37 @@ def test_only_a_combined_change_reaches_the_cutoff(ctx):
     text = str(report.what_it_would_take_text(c))
     assert "No single indicator can close it" in text
     assert "moves 3 indicator(s)" in text and "2.58 points" in text
+
+
+def test_context_memo_is_shared_across_regions_and_keyed_on_the_spec_content(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "_load_robustness", lambda spec, params: {})
+    monkeypatch.setattr(report, "_load_explanation", lambda spec, params: {})
+    report.clear_context_memo()
+    spec_file = tmp_path / "spec.yml"
+    text = Path("specs/kominfo_prescreen.yml").read_text()
+    spec_file.write_text(text)
+    a = report.load_context(ReportParams(region="6372", spec=str(spec_file)))
+    b = report.load_context(ReportParams(region="3273", spec=str(spec_file)))
+    assert b.region_code == "3273" and b.region["name"] != a.region["name"]
+    assert b.result is a.result and b.values is a.values  # built once, reused
+    assert set(b.history["region_code"]) == {"3273"}
+    # a changed spec (same path) must never be served the old results
+    spec_file.write_text(text.replace("{year: 2018, size: 50,", "{year: 2018, size: 49,"))
+    c = report.load_context(ReportParams(region="6372", spec=str(spec_file)))
+    assert c.cohort_size == 49 and c.result is not a.result
+    # other parameters are part of the key too
+    d = report.load_context(ReportParams(region="6372", spec=str(spec_file), seed=7))
+    assert d.result is not c.result
+    report.clear_context_memo()
+
+
+def test_default_boundary_rings_are_parsed_once_and_equal_the_file():
+    from smartcity_analysis.plots.maps import boundary_rings
+
+    fresh = boundary_rings(loaders.load_boundaries())
+    a, b = boundary_rings(), boundary_rings()
+    assert a.keys() == fresh.keys() and a is not b
+    code = next(iter(fresh))
+    assert a[code][0] is b[code][0]  # the same parsed arrays, reused
+    assert all(np.array_equal(x, y) for x, y in zip(a[code], fresh[code], strict=True))
+    assert not a[code][0].flags.writeable

@@ -36,23 +36,50 @@ def _rings(geometry: Mapping) -> list[np.ndarray]:
     return [np.asarray(poly[0], dtype=float)[:, :2] for poly in polys if poly and len(poly[0]) >= 3]
 
 
+def _parse_rings(boundaries: Mapping) -> dict[str, list[np.ndarray]]:
+    out: dict[str, list[np.ndarray]] = {}
+    for feat in boundaries.get("features", []):
+        code = str(feat.get("properties", {}).get("region_code", ""))
+        out.setdefault(code, []).extend(_rings(feat.get("geometry") or {}))
+    return out
+
+
+# The rings of the curated boundaries file, parsed once per process (and kernel: module state survives
+# the batch's ``%reset -f``). Keyed on the file's path and content hash, so an edited file is re-read.
+_RINGS_MEMO: dict[tuple[str, str], dict[str, list[np.ndarray]]] = {}
+
+
+def _default_rings() -> dict[str, list[np.ndarray]]:
+    import hashlib
+
+    from smartcity_analysis.loaders import _file, load_boundaries
+
+    path = _file("boundaries.geojson")
+    key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+    rings = _RINGS_MEMO.get(key)
+    if rings is None:
+        rings = _parse_rings(load_boundaries())
+        for arrays in rings.values():
+            for arr in arrays:
+                arr.setflags(write=False)  # shared by every map of the process: never edited in place
+        _RINGS_MEMO.clear()
+        _RINGS_MEMO[key] = rings
+    return rings
+
+
 def boundary_rings(boundaries: Mapping | None = None) -> dict[str, list[np.ndarray]]:
     """``region_code -> list of exterior rings`` of a GeoJSON FeatureCollection.
 
     Parameters
     ----------
     boundaries : dict, optional
-        GeoJSON FeatureCollection; default :func:`smartcity_analysis.loaders.load_boundaries`.
+        GeoJSON FeatureCollection; default :func:`smartcity_analysis.loaders.load_boundaries`, parsed
+        once per process and reused while the file's content is unchanged (its ring arrays are then
+        read-only).
     """
     if boundaries is None:
-        from smartcity_analysis.loaders import load_boundaries
-
-        boundaries = load_boundaries()
-    out: dict[str, list[np.ndarray]] = {}
-    for feat in boundaries.get("features", []):
-        code = str(feat.get("properties", {}).get("region_code", ""))
-        out.setdefault(code, []).extend(_rings(feat.get("geometry") or {}))
-    return out
+        return {code: list(arrays) for code, arrays in _default_rings().items()}
+    return _parse_rings(boundaries)
 
 
 def _collection(rings: dict[str, list[np.ndarray]], codes: Iterable[str], **kw) -> PolyCollection:

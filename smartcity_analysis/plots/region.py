@@ -93,10 +93,6 @@ def locator(
     matplotlib.axes.Axes
         The national map (the inset is a child Axes of it).
     """
-    if boundaries is None:
-        from smartcity_analysis.loaders import load_boundaries
-
-        boundaries = load_boundaries()
     if ax is None:
         _, ax = plt.subplots(figsize=(7.2, 2.6))
     codes = list(province_codes)
