@@ -1,11 +1,11 @@
 """Papermill runs of the region-report template (one warm kernel), nbval on the committed golden
 notebook, and one end-to-end PDF read back with pypdf.
 
-The cases: a kota (Kota Banjarbaru 6372, cohort 2018), a kabupaten (Kab. Banjar 6303, cohort 2018) and
-a Papua Barat regency with a short data history (Kab. Pegunungan Arfak 9112, formed 2012, cohort 2017),
-all under the Kominfo pre-screen spec, where five of the nine criteria indicators have no data. They
-share one cached explanation (computing the six-pillar one would take minutes); the six-pillar spec,
-where most 2016 indicators are missing, is rendered section by section in tests/test_report.py. Each
+The cases: a kota (Kota Banjarbaru 6372, cohort 2018) and a kabupaten (Kab. Banjar 6303, cohort 2018)
+under the Kominfo pre-screen spec (five of its nine criteria indicators have no data), and a Papua Barat
+regency with a short data history (Kab. Pegunungan Arfak 9112, formed 2012) under the six-pillar spec
+for cohort 2017 (data 2016), where three pillars and more than ten indicators cannot be computed; its
+explanation takes about three minutes, the slowest test of the suite. Each
 run is checked against the engine's own selection table, so a report that disagrees with the engine
 fails.
 """
