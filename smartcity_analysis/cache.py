@@ -280,6 +280,26 @@ class ResultCache:
 # ---------------------------------------------------------------------------------------------------
 
 
+def write_file_atomic(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
+    """Let ``write(tmp_path)`` write a file, then rename it onto ``path`` (no half-written file).
+
+    Used for outputs written by library writers that take a path (``DataFrame.to_csv``, ``json.dump``
+    through ``open``). The temporary file sits in the destination's directory, so the rename is atomic;
+    on any error it is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are ordinary readable files
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
 def _json_default(obj: Any) -> Any:
     if isinstance(obj, np.generic):
         return obj.item()

@@ -6,8 +6,9 @@ import argparse
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
+
+from smartcity_analysis.cache import write_file_atomic
 
 
 def register(subparsers) -> None:
@@ -56,17 +57,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=_explain)
 
 
-def _write_atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_explanation(result, out: str | os.PathLike) -> list[Path]:
     """Write every table as ``<name>.csv`` and the summary as ``summary.json`` into ``out``.
 
@@ -82,8 +72,8 @@ def write_explanation(result, out: str | os.PathLike) -> list[Path]:
     written = []
     for name, table in result.tables.items():
         path = out / f"{name}.csv"
-        _write_atomic(path, lambda tmp, t=table: t.to_csv(tmp, index=False, float_format="%.10g",
-                                                           lineterminator="\n"))
+        write_file_atomic(path, lambda tmp, t=table: t.to_csv(tmp, index=False, float_format="%.10g",
+                                                              lineterminator="\n"))
         written.append(path)
     path = out / "summary.json"
 
@@ -92,7 +82,7 @@ def write_explanation(result, out: str | os.PathLike) -> list[Path]:
             json.dump(result.summary, fh, indent=1, allow_nan=False, default=str)
             fh.write("\n")
 
-    _write_atomic(path, dump)
+    write_file_atomic(path, dump)
     written.append(path)
     return written
 

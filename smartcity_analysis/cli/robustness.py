@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
+
+from smartcity_analysis.cache import write_file_atomic
 
 
 def register(subparsers) -> None:
@@ -70,18 +71,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=_robustness)
 
 
-def _write_atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are ordinary readable files
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _clean(obj):
     """JSON-safe copy (NaN -> None)."""
     if isinstance(obj, dict):
@@ -111,7 +100,7 @@ def write_robustness(results: dict, out: str | os.PathLike) -> list[Path]:
     for year, res in results.items():
         for name, table in (("regions", res.regions.reset_index()), ("sobol", res.sobol)):
             path = out / f"{name}_{year}.csv"
-            _write_atomic(
+            write_file_atomic(
                 path,
                 lambda tmp, t=table: t.to_csv(
                     tmp, index=False, float_format="%.10g", lineterminator="\n"
@@ -120,7 +109,7 @@ def write_robustness(results: dict, out: str | os.PathLike) -> list[Path]:
             written.append(path)
     path = out / "summary.json"
     summary = {str(y): _clean(dict(r.summary)) for y, r in results.items()}
-    _write_atomic(
+    write_file_atomic(
         path,
         lambda tmp: Path(tmp).write_text(
             json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8"
