@@ -339,7 +339,10 @@ def criteria_table(ctx: OverviewContext) -> pd.DataFrame:
     Coverage is the share of the 514 regions with a published value in the cohort's data year (before
     any imputation); unavailable criteria have no coverage (NaN).
     """
+    from smartcity_analysis.loaders import load_indicator_registry
+
     spec, res = ctx.spec, ctx.index_result
+    registry = load_indicator_registry()
     pillar_of = {code: p.id for p in spec.pillars for code, _ in p.indicators}
     rows = []
     for ind in spec.indicators:
@@ -347,7 +350,8 @@ def criteria_table(ctx: OverviewContext) -> pd.DataFrame:
         if ind.code in res.raw.columns:
             cov = 100.0 * res.raw[ind.code].notna().mean()
         rows.append({
-            "criterion": ind.name or ind.code,
+            # the spec names only what is not in the registry (unavailable criteria, derived proxies)
+            "criterion": ind.name or registry.get(ind.code, {}).get("name_en") or ind.code,
             "indicator": ind.code,
             "pillar": pillar_of.get(ind.code, ""),
             "direction": {1: "higher better", -1: "lower better", 0: "context"}.get(ind.direction, ""),

@@ -89,6 +89,14 @@ def test_criteria_table_lists_every_declared_criterion(ctx):
         assert name in text
     measured = crit[crit["availability"] == "measured"]["coverage %"].dropna()
     assert ((measured >= 0) & (measured <= 100)).all()
+    # every criterion is labelled by a name, never by its bare code (registry names for measured ones)
+    from smartcity_analysis.loaders import load_indicator_registry
+
+    registry = load_indicator_registry()
+    for name, code in zip(crit.index, crit["indicator"], strict=True):
+        assert name != code
+        if code in registry and ctx.spec.indicator(code).name is None:
+            assert name == registry[code]["name_en"]
 
 
 def test_reliability_table_matches_cronbach_on_the_normalised_data(ctx):
