@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 
-from smartcity_analysis.errors import ComputationError
+from smartcity_analysis.errors import ComputationError, suggest
 
 
 def _prep(values, weights):
@@ -246,11 +246,7 @@ def aggregate(values, weights, method: str = "arithmetic", *, min_coverage: floa
     .. [1] OECD/JRC (2008). Handbook on Constructing Composite Indicators, section 6.
     """
     if method not in AGGREGATORS:
-        import difflib
-
-        close = difflib.get_close_matches(method, list(AGGREGATORS), n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else f" Expected one of {sorted(AGGREGATORS)}."
-        raise ComputationError(f"Unknown aggregation method '{method}'.{hint}")
+        raise ComputationError(f"Unknown aggregation method '{method}'.{suggest(method, AGGREGATORS)}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return AGGREGATORS[method](values, weights, min_coverage=min_coverage, **params)

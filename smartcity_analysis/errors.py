@@ -7,6 +7,8 @@ Messages say what, where, what was got, what was expected, and how to fix it.
 
 from __future__ import annotations
 
+import difflib
+
 
 class SmartcityError(Exception):
     """Base class of every user-facing error raised by smartcity-analysis."""
@@ -49,3 +51,19 @@ class InputError(SmartcityError):
 
 class ComputationError(SmartcityError):
     """A computation cannot proceed with the given data and settings (e.g. too few eligible regions)."""
+
+
+def suggest(name: str, choices) -> str:
+    """The fix hint of an "unknown name" message: " Did you mean 'x'?" or " Expected one of: ...".
+
+    Close spellings first (difflib), then a choice that is a prefix or suffix of the name
+    (``ipm_index`` -> ``ipm``).
+    """
+    names = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
+    if not close:  # a code with a suffix or prefix added (ipm_index -> ipm)
+        close = sorted((c for c in names if len(c) >= 3 and (str(name).startswith(c) or c.startswith(str(name)))),
+                       key=len, reverse=True)[:1]
+    if close:
+        return f" Did you mean '{close[0]}'?"
+    return f" Expected one of: {', '.join(sorted(names))}."

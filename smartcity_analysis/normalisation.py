@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from smartcity_analysis.errors import ComputationError
+from smartcity_analysis.errors import ComputationError, suggest
 
 
 def _prep(x, direction):
@@ -293,11 +293,7 @@ def normalise(X: pd.DataFrame, method: str = "minmax", directions: Mapping[str, 
     .. [1] OECD/JRC (2008). Handbook on Constructing Composite Indicators, section 5.
     """
     if method not in NORMALISERS:
-        import difflib
-
-        close = difflib.get_close_matches(method, list(NORMALISERS), n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else f" Expected one of {sorted(NORMALISERS)}."
-        raise ComputationError(f"Unknown normalisation method '{method}'.{hint}")
+        raise ComputationError(f"Unknown normalisation method '{method}'.{suggest(method, NORMALISERS)}")
     d = np.ones(X.shape[1]) if directions is None else np.array(
         [float(pd.Series(directions).get(c, 1)) for c in X.columns])
     y = NORMALISERS[method](X.to_numpy(dtype=float), d, **params)

@@ -58,7 +58,6 @@ recorded in :class:`~smartcity_analysis.pipeline.IndexResult`.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import inspect
 import json
@@ -73,7 +72,7 @@ from typing import Any
 
 import yaml
 
-from smartcity_analysis.errors import SpecError
+from smartcity_analysis.errors import SpecError, suggest
 
 #: Indicator codes of the curated data (``data/indicators.yml``), used when the registry is not loadable.
 KNOWN_INDICATORS = (
@@ -467,18 +466,6 @@ class _Problems:
             self.items.append((path, msg))
 
 
-def _suggest(name: str, choices: list[str] | tuple[str, ...]) -> str:
-    names = [str(c) for c in choices]
-    close = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
-    if not close:  # a code with a suffix or prefix added (ipm_index -> ipm)
-        close = sorted((c for c in names if len(c) >= 3 and (str(name).startswith(c) or c.startswith(str(name)))),
-                       key=len, reverse=True)[:1]
-    if close:
-        return f" Did you mean '{close[0]}'?"
-    shown = ", ".join(sorted(str(c) for c in choices))
-    return f" Expected one of: {shown}."
-
-
 def _known_indicator_codes() -> set[str]:
     codes = set(KNOWN_INDICATORS)
     try:
@@ -532,7 +519,7 @@ def _method(raw: Any, path: str, family: str, problems: _Problems) -> MethodChoi
                            f"Got {type(raw).__name__} {raw!r}.")
         return None
     if name not in registry:
-        problems.add(path, f"unknown {family} method '{name}'." + _suggest(name, list(registry)))
+        problems.add(path, f"unknown {family} method '{name}'." + suggest(name, list(registry)))
         return None
     accepted = _accepted_params(registry[name])
     if accepted is not None:
@@ -572,7 +559,7 @@ def _check_keys(raw: Mapping, allowed: tuple[str, ...], path: str, problems: _Pr
     for key in raw:
         if key not in allowed:
             problems.add(f"{path}.{key}" if path else str(key),
-                         f"unknown key '{key}'." + _suggest(str(key), allowed))
+                         f"unknown key '{key}'." + suggest(str(key), allowed))
 
 
 def _str_list(raw: Any, path: str, problems: _Problems) -> tuple[str, ...]:
@@ -641,14 +628,14 @@ def _parse_pool(raw: Any, problems: _Problems) -> PoolSpec:
                 "pool", problems)
     prev = raw.get("previous_cohorts", "actual")
     if prev not in PREVIOUS_MODES:
-        problems.add("pool.previous_cohorts", f"got {prev!r}." + _suggest(str(prev), PREVIOUS_MODES))
+        problems.add("pool.previous_cohorts", f"got {prev!r}." + suggest(str(prev), PREVIOUS_MODES))
         prev = "actual"
     statuses = _str_list(raw.get("leave_statuses", list(DEFAULT_LEAVE_STATUSES)), "pool.leave_statuses",
                          problems)
     for j, s in enumerate(statuses):
         if s not in COHORT_STATUSES:
             problems.add(f"pool.leave_statuses[{j}]", f"unknown cohort status '{s}'."
-                         + _suggest(s, COHORT_STATUSES))
+                         + suggest(s, COHORT_STATUSES))
     regions = _str_list(raw.get("exclude_regions"), "pool.exclude_regions", problems)
     for j, r in enumerate(regions):
         if not _CODE_RE.match(r):
@@ -657,7 +644,7 @@ def _parse_pool(raw: Any, problems: _Problems) -> PoolSpec:
     types = _str_list(raw.get("exclude_types"), "pool.exclude_types", problems)
     for j, t in enumerate(types):
         if t not in REGION_TYPES:
-            problems.add(f"pool.exclude_types[{j}]", f"unknown region type '{t}'." + _suggest(t, REGION_TYPES))
+            problems.add(f"pool.exclude_types[{j}]", f"unknown region type '{t}'." + suggest(t, REGION_TYPES))
     return PoolSpec(str(prev), statuses, tuple(sorted(regions)), types)
 
 
@@ -681,7 +668,7 @@ def _parse_rules(raw: Any, indicator_codes: set[str], problems: _Problems) -> tu
         seen.add(rid)
         kind = r.get("kind")
         if kind not in RULE_KINDS:
-            problems.add(f"{path}.kind", f"got {kind!r}." + _suggest(str(kind), RULE_KINDS))
+            problems.add(f"{path}.kind", f"got {kind!r}." + suggest(str(kind), RULE_KINDS))
             continue
         reason = r.get("reason")
         if not isinstance(reason, str) or not reason:
@@ -691,10 +678,10 @@ def _parse_rules(raw: Any, indicator_codes: set[str], problems: _Problems) -> tu
             ind = r.get("indicator")
             if ind not in indicator_codes:
                 problems.add(f"{path}.indicator", f"unknown indicator {ind!r}; a threshold rule must use an "
-                             "indicator declared under 'indicators'." + _suggest(str(ind), sorted(indicator_codes)))
+                             "indicator declared under 'indicators'." + suggest(str(ind), sorted(indicator_codes)))
             op = r.get("op")
             if op not in OPERATORS:
-                problems.add(f"{path}.op", f"got {op!r}." + _suggest(str(op), OPERATORS))
+                problems.add(f"{path}.op", f"got {op!r}." + suggest(str(op), OPERATORS))
             value = _number(r.get("value"), f"{path}.value", problems)
             miss = r.get("if_missing", "fail")
             if miss not in ("fail", "pass"):
@@ -711,7 +698,7 @@ def _parse_rules(raw: Any, indicator_codes: set[str], problems: _Problems) -> tu
             for j, t in enumerate(allowed):
                 if t not in REGION_TYPES:
                     problems.add(f"{path}.allowed[{j}]", f"unknown region type '{t}'."
-                                 + _suggest(t, REGION_TYPES))
+                                 + suggest(t, REGION_TYPES))
             out.append(EligibilityRule(rid, kind, reason, allowed=allowed))
     return tuple(out)
 
@@ -736,7 +723,7 @@ def _parse_indicators(raw: Any, known: set[str], problems: _Problems) -> tuple[I
         seen.add(code)
         availability = r.get("availability", "measured")
         if availability not in AVAILABILITIES:
-            problems.add(f"{path}.availability", f"got {availability!r}." + _suggest(str(availability),
+            problems.add(f"{path}.availability", f"got {availability!r}." + suggest(str(availability),
                                                                                      AVAILABILITIES))
             availability = "measured"
         direction = r.get("direction", 1)
@@ -758,12 +745,12 @@ def _parse_indicators(raw: Any, known: set[str], problems: _Problems) -> tuple[I
                 for part in ("numerator", "denominator"):
                     if d[part] not in known:
                         problems.add(f"{path}.derive.{part}", f"unknown data indicator {d[part]!r}."
-                                     + _suggest(str(d[part]), sorted(known)))
+                                     + suggest(str(d[part]), sorted(known)))
                 scale = _number(d.get("scale", 1.0), f"{path}.derive.scale", problems, positive=True)
                 derive = DeriveSpec(str(d["numerator"]), str(d["denominator"]), scale or 1.0)
         if availability == "measured" and derive is None and code not in known:
             problems.add(f"{path}.code", f"unknown indicator '{code}': it is not in the curated data."
-                         + _suggest(code, sorted(known))
+                         + suggest(code, sorted(known))
                          + " Declare it 'availability: unavailable' or 'user_supplied', or add 'derive'.")
         user = None
         if availability == "user_supplied":
@@ -903,7 +890,7 @@ def _parse_pillars(raw: Any, indicators: tuple[IndicatorSpec, ...], methods: Met
             ipath = f"{path}.indicators.{code}"
             if code not in codes:
                 problems.add(ipath, f"unknown indicator '{code}'; declare it under 'indicators' first."
-                             + _suggest(str(code), sorted(codes)))
+                             + suggest(str(code), sorted(codes)))
                 continue
             if code in used:
                 problems.add(ipath, f"indicator '{code}' is already in pillar '{used[code]}'; an indicator "
@@ -955,7 +942,7 @@ def _parse_quotas(raw: Any, problems: _Problems) -> QuotaSpec:
     for t, b in tm.items():
         path = f"quotas.type_mix.{t}"
         if t not in REGION_TYPES:
-            problems.add(path, f"unknown region type '{t}'." + _suggest(str(t), REGION_TYPES))
+            problems.add(path, f"unknown region type '{t}'." + suggest(str(t), REGION_TYPES))
             continue
         if not isinstance(b, Mapping):
             problems.add(path, "expected {min_share: X, max_share: Y}.")
@@ -989,7 +976,7 @@ def _parse_ties(raw: Any, indicator_codes: set[str], pillar_ids: set[str],
         key, order = t.get("key"), t.get("order", "desc")
         if key not in valid:
             problems.add(f"{path}.key", f"unknown tie-breaking key {key!r}; use an indicator code, a pillar id,"
-                         " 'score' or 'region_code'." + _suggest(str(key), sorted(valid)))
+                         " 'score' or 'region_code'." + suggest(str(key), sorted(valid)))
             continue
         if order not in ("asc", "desc"):
             problems.add(f"{path}.order", f"got {order!r}; expected 'asc' or 'desc'.")
@@ -1054,7 +1041,7 @@ def _parse_uncertainty(raw: Any, rules: tuple[EligibilityRule, ...],
             path = f"uncertainty.thresholds.{rid}"
             if rid not in rule_ids or rule_ids[rid].kind not in ("threshold", "completeness"):
                 problems.add(path, f"unknown threshold or completeness rule '{rid}'."
-                             + _suggest(str(rid), [r.id for r in rules if r.kind != "region_type"]))
+                             + suggest(str(rid), [r.id for r in rules if r.kind != "region_type"]))
                 continue
             if not isinstance(rng, list) or len(rng) != 2:
                 problems.add(path, f"expected [low, high]. Got {rng!r}.")
