@@ -80,3 +80,45 @@ def test_failing_cell_is_named_by_its_code(tmp_path):
     nbformat.write(nb, path)
     with pytest.raises(ComputationError, match=r"failed in cell `1 / \(x - 2\)` with ZeroDivisionError"):
         rendering.execute_notebook(path, {"x": 2}, cwd=tmp_path)
+
+
+def _toy(tmp_path, name: str, *sources: str):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("x = 1")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, *(nbformat.v4.new_code_cell(s) for s in sources)]
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _stdout(nb) -> str:
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
+
+
+@pytest.mark.slow
+def test_warm_kernel_keeps_one_client_resets_namespace_and_survives_a_failing_notebook(tmp_path):
+    from smartcity_analysis.batch import start_kernel, stop_kernel
+    from smartcity_analysis.errors import ComputationError
+
+    define = _toy(tmp_path, "define", "leak = x * 21\nprint('defined', leak)")
+    check = _toy(tmp_path, "check", "import gc\nprint('leaked' if 'leak' in dir() else 'clean', x,"
+                                    " 'frozen' if gc.get_freeze_count() else 'not frozen')")
+    fails = _toy(tmp_path, "fails", "leak = 1\n1 / 0")
+    km = start_kernel(None, cwd=tmp_path)
+    try:
+        assert "defined 42" in _stdout(rendering.execute_notebook(define, {"x": 2}, km=km, cwd=tmp_path))
+        client = rendering.kept_client(km)
+        # the next notebook on the same kernel: same client, previous namespace gone, heap frozen
+        assert "clean 3 frozen" in _stdout(rendering.execute_notebook(check, {"x": 3}, km=km, cwd=tmp_path))
+        assert rendering.kept_client(km) is client
+        with pytest.raises(ComputationError, match="ZeroDivisionError"):
+            rendering.execute_notebook(fails, {}, km=km, cwd=tmp_path)
+        # a failed notebook leaves no stray reply behind: the next one gets its own outputs
+        assert "clean 4 frozen" in _stdout(rendering.execute_notebook(check, {"x": 4}, km=km, cwd=tmp_path))
+        assert rendering.kept_client(km) is client
+    finally:
+        stop_kernel(km)
+    assert not client.channels_running
+    assert id(km) not in rendering._KEPT_CLIENTS
