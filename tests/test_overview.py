@@ -163,6 +163,22 @@ def test_figures_return_axes(ctx):
     plt.close("all")
 
 
+def test_choropleth_of_one_value_everywhere_centres_it():
+    """Every region with the same count (e.g. full coverage): the colour bar shows that one value,
+    not a range of nothing."""
+    import matplotlib.pyplot as plt
+
+    from smartcity_analysis.plots.maps import boundary_rings, choropleth
+
+    codes = list(boundary_rings(None))
+    ax = choropleth(pd.Series(7.0, index=codes), label="indicators with data")
+    coll = next(c for c in ax.collections if c.get_array() is not None)
+    assert coll.get_clim() == (6.5, 7.5)
+    cbar_ax = ax.figure.axes[-1]
+    assert [t.get_text() for t in cbar_ax.get_yticklabels()] == ["7"]
+    plt.close("all")
+
+
 # ----------------------------------------------------------------------------------- index page
 def _regions():
     return pd.DataFrame(

@@ -213,6 +213,9 @@ def choropleth(
     coll = PolyCollection(verts, array=np.asarray(arr, dtype=float), cmap=cmap, edgecolor="white",
                           linewidth=0.1)
     ax.add_collection(coll)
+    constant = bool(arr) and np.nanmin(arr) == np.nanmax(arr)
+    if constant:  # one value everywhere: centre it instead of a colour bar spanning nothing
+        coll.set_clim(arr[0] - 0.5, arr[0] + 0.5)
     if highlight is not None and highlight in rings:
         ax.add_collection(_collection(rings, [highlight], facecolor="none", edgecolor="black", linewidth=1.0))
     ext = _extent(rings, list(rings), pad=0.01)
@@ -224,5 +227,8 @@ def choropleth(
         if label:
             cbar.set_label(label, fontsize=8)
         cbar.ax.tick_params(labelsize=7)
+        if constant:
+            cbar.set_ticks([arr[0]])
+            cbar.set_ticklabels([f"{arr[0]:g}"])
     _finish(ax, title)
     return ax
