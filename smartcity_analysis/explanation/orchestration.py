@@ -449,10 +449,14 @@ def _counterfactuals(spec, cohort, build, table, settings, cutoff, check=None, p
 
         # --- each indicator alone
         best = (np.inf, -1, np.nan)
+        # one bisection gives every indicator's change for the unrefined target; only the
+        # refinement rounds of one indicator need a new search
+        first = cf.single_indicator_changes(n0, score_fn, target, upper, bounds)
         for j, c in enumerate(inds):
             extra, rounds, out = 0.0, 0, None
             while True:
-                d, ok = cf.single_indicator_changes(n0, score_fn, target + extra, upper, bounds)
+                d, ok = (first if rounds == 0 else
+                         cf.single_indicator_changes(n0, score_fn, target + extra, upper, bounds))
                 if not ok[j]:
                     break
                 req = raw_at(j, n0[j] + d[j])
