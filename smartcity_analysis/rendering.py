@@ -192,9 +192,13 @@ def _register_warm_engine() -> None:
     """
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.exceptions import PapermillException
 
-    if WARM_ENGINE in papermill_engines._engines:
+    try:
+        papermill_engines.get_engine(WARM_ENGINE)
         return
+    except PapermillException:
+        pass
 
     class KeptClientNotebookClient(PapermillNotebookClient):
         def __init__(self, nb_man, km=None, **kw):
