@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from smartcity_analysis.batch import stop_kernel
+
 BIN = Path(sys.executable).parent
 
 
@@ -66,7 +68,7 @@ def main() -> int:
                 render_report(params, out, "pdf", km=km)
                 warm.append(time.perf_counter() - t)
         finally:
-            km.shutdown_kernel(now=True)
+            stop_kernel(km)
 
     c, w = statistics.median(cold), statistics.median(warm)
     print(f"cold `smartcity report` (new process + kernel), median of {args.repeats}: {c:.2f} s "
@@ -78,15 +80,13 @@ def main() -> int:
 
 
 def _in_kernel(km, code: str) -> None:
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=60)
-        reply = kc.execute_interactive(code, timeout=60)
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError(f"kernel code failed: {reply['content']}")
-    finally:
-        kc.stop_channels()
+    # the renderer's own client: a second client of the same kernel manager would take over its
+    # session identity (rendering.kept_client)
+    from smartcity_analysis.rendering import kept_client
+
+    reply = kept_client(km).execute_interactive(code, timeout=60)
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"kernel code failed: {reply['content']}")
 
 
 def memo_comparison(args) -> int:
@@ -118,7 +118,7 @@ def memo_comparison(args) -> int:
                                   "pdf", km=km)
                     times[label].append(time.perf_counter() - t)
     finally:
-        km.shutdown_kernel(now=True)
+        stop_kernel(km)
     for label, ts in times.items():
         print(f"{label}: {statistics.mean(ts):.2f} s per report (median {statistics.median(ts):.2f}, "
               f"{len(ts)} regions)")

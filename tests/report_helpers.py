@@ -98,9 +98,11 @@ def warm_kernel():
     """A started ``python3`` kernel (quiet), shut down on exit."""
     from jupyter_client.manager import KernelManager
 
+    from smartcity_analysis.batch import stop_kernel
+
     km = KernelManager(kernel_name="python3")
     km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     try:
         yield km
     finally:
-        km.shutdown_kernel(now=True)
+        stop_kernel(km)  # releases the renderer's kept client first
