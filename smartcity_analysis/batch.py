@@ -478,11 +478,44 @@ def _run_in_worker(task: tuple[BatchJob, str, str]) -> JobOutcome:
         first = _WORKER.get("start_error")
         return _failed(job, f"kernel could not start: {_one_line_error(exc)}"
                        + (f" (first attempt: {first})" if first else ""))
-    outcome = execute_job(job, out_dir, fmt, km)
+    with _kernel_watchdog(km):
+        outcome = execute_job(job, out_dir, fmt, km)
     if outcome.status == "failed" and not km.is_alive():
         _live_kernel(_WORKER)  # leave a working kernel for the next job
     _freeze_heap()
     return outcome
+
+
+#: Seconds between two checks that the kernel of a running job is alive (:func:`_kernel_watchdog`).
+KERNEL_WATCH_INTERVAL = 1.0
+
+#: Exit status of a worker whose kernel died during a job.
+KERNEL_DIED_EXIT = 75
+
+
+@contextlib.contextmanager
+def _kernel_watchdog(km, interval: float = KERNEL_WATCH_INTERVAL):
+    """End this worker process when its kernel dies while a job runs.
+
+    nbclient reads a blocking kernel client's IOPub messages without a timeout, so a kernel that dies
+    in the middle of a notebook (killed for memory, a crash in native code) would leave the job, and
+    the batch, waiting forever. The worker exits instead; :func:`iter_local` then treats the job like
+    any job whose worker died: re-run alone on a fresh pool, and recorded as failed if it kills its
+    worker (here: its kernel) again.
+    """
+    done = threading.Event()
+
+    def watch():
+        while not done.wait(interval):
+            with contextlib.suppress(Exception):
+                if not km.is_alive() and not done.is_set():
+                    os._exit(KERNEL_DIED_EXIT)
+
+    threading.Thread(target=watch, name="kernel-watchdog", daemon=True).start()
+    try:
+        yield
+    finally:
+        done.set()
 
 
 def _freeze_heap() -> None:
@@ -578,8 +611,9 @@ def iter_local(
                     elif ready.value == 0:  # nobody got past start-up: not this job's fault
                         queue.append(job)
                     elif alone:
-                        yield _failed(job, "the worker process died while rendering this job alone; "
-                                           "see the system log (out of memory?)")
+                        yield _failed(job, "the worker process died while rendering this job alone "
+                                           "(a worker also exits when its kernel dies); see the "
+                                           "system log (out of memory?)")
                     else:
                         suspects.append(job)
         except BaseException:

@@ -51,6 +51,9 @@ def write_toy_inputs(root: Path, regions: dict[str, str] = TOY_REGIONS) -> Path:
     """Write the toy template and one JSON input per region under ``root``; return ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     nbformat.write(toy_notebook(), root / "toy_report.ipynb")
+    killer = toy_notebook()  # test hook: the kernel process dies in the middle of the notebook
+    killer.cells[1] = nbformat.v4.new_code_cell("import os\nos._exit(1)")
+    nbformat.write(killer, root / "toy_kill_kernel.ipynb")
     for code, name in regions.items():
         (root / f"{code}.json").write_text(json.dumps({"name": name}), encoding="utf-8")
     return root
@@ -71,8 +74,9 @@ def render_toy(params: dict[str, Any], out_dir: Path, fmt: str, *, km=None) -> P
         import os
 
         os._exit(3)
+    template = "toy_kill_kernel.ipynb" if code in params.get("kill_kernel", ()) else "toy_report.ipynb"
     nb = execute_notebook(
-        root / "toy_report.ipynb",
+        root / template,
         {"input_file": str(root / f"{code}.json"), "region": code, "cohort": params["cohort"]},
         km=km,
         cwd=root,

@@ -199,6 +199,20 @@ def test_a_dying_worker_fails_its_region_only(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_a_kernel_dying_mid_report_fails_its_region_only(tmp_path):
+    """A kernel killed in the middle of a notebook (like an OOM kill) must not hang the batch."""
+    regions = dict(list(TOY_REGIONS.items())[:3])
+    root = write_toy_inputs(tmp_path / "in", regions)
+    summary = batch.run_jobs(toy_jobs(root, regions, kill_kernel=["9102"]), cohort=2018,
+                             out_dir=tmp_path / "out", jobs_n=2, progress=False)
+    assert set(summary.failed) == {"9102"} and "its kernel dies" in summary.failed["9102"]
+    assert set(summary.done) == {"9101", "9103"}
+    for code in ("9101", "9103"):
+        assert f"({code})" in pdf_text(tmp_path / "out" / "2018" / f"{code}-toy.pdf")
+
+
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_workers_that_cannot_start_raise_instead_of_hanging(tmp_path):
     root = write_toy_inputs(tmp_path / "in", {"9101": "Toyland Alpha"})
