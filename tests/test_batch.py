@@ -188,25 +188,18 @@ def test_failing_region_is_recorded_and_others_complete(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(120)
-def test_a_dying_worker_fails_its_region_only(tmp_path):
-    regions = dict(list(TOY_REGIONS.items())[:3])
-    root = write_toy_inputs(tmp_path / "in", regions)
-    summary = batch.run_jobs(toy_jobs(root, regions, crash=["9102"]), cohort=2018,
-                             out_dir=tmp_path / "out", jobs_n=2, progress=False)
-    assert set(summary.failed) == {"9102"} and "worker process died" in summary.failed["9102"]
-    assert set(summary.done) == {"9101", "9103"}
-
-
-@pytest.mark.slow
 @pytest.mark.timeout(240)
-def test_a_kernel_dying_mid_report_fails_its_region_only(tmp_path):
-    """A kernel killed in the middle of a notebook (like an OOM kill) must not hang the batch."""
+@pytest.mark.parametrize(
+    ("hook", "message"),
+    [("crash", "worker process died"),  # the worker process is killed (like an OOM kill)
+     ("kill_kernel", "its kernel dies")],  # the kernel dies mid-notebook: must not hang the batch
+)
+def test_a_dying_worker_or_kernel_fails_its_region_only(tmp_path, hook, message):
     regions = dict(list(TOY_REGIONS.items())[:3])
     root = write_toy_inputs(tmp_path / "in", regions)
-    summary = batch.run_jobs(toy_jobs(root, regions, kill_kernel=["9102"]), cohort=2018,
+    summary = batch.run_jobs(toy_jobs(root, regions, **{hook: ["9102"]}), cohort=2018,
                              out_dir=tmp_path / "out", jobs_n=2, progress=False)
-    assert set(summary.failed) == {"9102"} and "its kernel dies" in summary.failed["9102"]
+    assert set(summary.failed) == {"9102"} and message in summary.failed["9102"]
     assert set(summary.done) == {"9101", "9103"}
     for code in ("9101", "9103"):
         assert f"({code})" in pdf_text(tmp_path / "out" / "2018" / f"{code}-toy.pdf")
