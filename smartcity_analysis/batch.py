@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from smartcity_analysis import __version__
+from smartcity_analysis.cache import file_sha256
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.paths import data_dir, notebooks_dir, specs_dir
 
@@ -165,15 +166,6 @@ class BatchSummary:
 # --------------------------------------------------------------------------------------------------
 # hashing and the manifest
 # --------------------------------------------------------------------------------------------------
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 hex digest of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _tree_sha256(root: Path) -> str:
     """Hash of every non-hidden file under ``root`` (relative names and contents), order-independent."""
     digest = hashlib.sha256()

@@ -67,6 +67,20 @@ _SCHEMA_FILE = "_schema.json"
 _NA = "<NA>"  # missing-value marker in cached CSVs, so an empty string stays an empty string
 
 
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 hex digest of a file's bytes, read in 1 MiB blocks.
+
+    Used wherever a result must change with a file's content (report memo keys, batch input and
+    output hashes). Always reads the file: a check on size and mtime could miss a same-size edit
+    within the file system's timestamp resolution.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _canonical(obj: Any) -> Any:
     """Turn key parts into a JSON-stable structure (sorted dicts, lists, plain scalars)."""
     if isinstance(obj, Mapping):

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smartcity_analysis.cache import file_sha256
 from smartcity_analysis.errors import InputError, SmartcityError
 
 #: Cohort years of the programme covered by the report.
@@ -307,18 +308,6 @@ _SHARED_MEMO: dict[tuple, _SharedContext] = {}
 _SHARED_MEMO_MAX = 4
 
 
-def _file_digest(path: Path) -> str:
-    """SHA-256 of a file's content. Always read (about 9 ms for the whole data directory): a check on
-    size and mtime could miss a same-size edit within the file system's timestamp resolution."""
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _tree_fingerprint(root: Path) -> tuple:
     if not root.exists():
         return (str(root), "missing")
@@ -326,7 +315,7 @@ def _tree_fingerprint(root: Path) -> tuple:
         p for p in root.rglob("*")
         if p.is_file() and not any(s.startswith(".") for s in p.parts[len(root.parts):])
     )
-    return (str(root.resolve()),) + tuple((p.relative_to(root).as_posix(), _file_digest(p)) for p in files)
+    return (str(root.resolve()),) + tuple((p.relative_to(root).as_posix(), file_sha256(p)) for p in files)
 
 
 def _shared_key(spec_path: Path, params: ReportParams) -> tuple:
@@ -337,7 +326,7 @@ def _shared_key(spec_path: Path, params: ReportParams) -> tuple:
 
     return (
         str(Path(spec_path).resolve()),
-        _file_digest(Path(spec_path)),
+        file_sha256(Path(spec_path)),
         _tree_fingerprint(data_dir()),
         _tree_fingerprint(specs_dir()),
         params.cohort,
