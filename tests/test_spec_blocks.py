@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from engine_fixtures import REGIONS, indicators, spec_dict
 
-from smartcity_analysis.api import read_user_indicator
+from smartcity_analysis.curated.inputs import read_user_indicator
 from smartcity_analysis.errors import InputError, SpecError
 from smartcity_analysis.pipeline import build_index, rank_desc
 from smartcity_analysis.spec import MethodChoice, PlausibleChange, load_spec
@@ -71,7 +71,7 @@ def test_user_supplied_indicator_is_used_when_given(tmp_path):
     spec = load_spec(d)
     assert spec.unavailable_indicators == ()
     data = indicators()
-    data["ekppd_score"] = read_user_indicator(f, "ekppd_score").reindex(data.index)
+    data["ekppd_score"] = read_user_indicator(f, "ekppd_score", regions=REGIONS.index).reindex(data.index)
     res = build_index(data, spec, regions=REGIONS)
     assert "ekppd_score" in res.normalised.columns
     w = res.weights.set_index("indicator")
@@ -84,7 +84,7 @@ def test_user_supplied_indicator_is_used_when_given(tmp_path):
 def test_user_file_errors_name_the_file(tmp_path):
     f = tmp_path / "bad.csv"
     f.write_text("region_code,value\n63,1\n")
-    with pytest.raises(InputError, match="rows 2"):
+    with pytest.raises(InputError, match="row 2, column 'region_code': got '63'"):
         read_user_indicator(f, "x")
     with pytest.raises(InputError, match="not found"):
         read_user_indicator(tmp_path / "none.csv", "x")
