@@ -59,13 +59,14 @@ def test_cli_bad_input_exits_2(tmp_path, capsys):
 @pytest.mark.slow
 def test_load_or_run_reads_the_cache_without_recomputing(monkeypatch):
     from smartcity_analysis import robustness
+    from smartcity_analysis.robustness import run as robustness_run
 
     first = robustness.load_or_run_robustness(SPEC, 2019, draws=200, seed=11, sobol_base=0)
 
     def boom(*args, **kwargs):
         raise AssertionError("recomputed although cached")
 
-    monkeypatch.setattr(robustness, "_compute", boom)
+    monkeypatch.setattr(robustness_run, "_compute", boom)
     again = robustness.load_or_run_robustness(SPEC, 2019, draws=200, seed=11, sobol_base=0)
     pd.testing.assert_frame_equal(first.regions, again.regions)
     pd.testing.assert_frame_equal(first.rank_draws, again.rank_draws)
