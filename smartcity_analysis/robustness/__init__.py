@@ -61,6 +61,7 @@ from smartcity_analysis.robustness.reference import evaluate_plan_reference
 from smartcity_analysis.robustness.run import (
     ALGORITHM_VERSION,
     RobustnessResult,
+    RobustnessSettings,
     classify,
     load_or_run_robustness,
     run_robustness,
@@ -75,6 +76,7 @@ __all__ = [
     "QuotaArrays",
     "RobustnessProblem",
     "RobustnessResult",
+    "RobustnessSettings",
     "SpecContext",
     "ThresholdRule",
     "UncertaintySettings",

@@ -11,8 +11,10 @@ size) and the one rule of precedence between a call, the spec and those defaults
 
 from __future__ import annotations
 
+import numbers
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -34,6 +36,7 @@ from smartcity_analysis.robustness.sobol import selection_sobol
 __all__ = [
     "ALGORITHM_VERSION",
     "RobustnessResult",
+    "RobustnessSettings",
     "classify",
     "load_or_run_robustness",
     "run_robustness",
@@ -143,9 +146,77 @@ def summarise(
 # One cached run per (spec, data, cohort, draws, seed): what the CLI and the reports use
 # ---------------------------------------------------------------------------------------------------
 
-#: Default number of draws and Sobol base sample when neither the call nor the spec gives one.
-DEFAULT_DRAWS = 10_000
-DEFAULT_SOBOL_BASE = 512
+@dataclass(frozen=True)
+class RobustnessSettings:
+    """Settings of a robustness run besides the spec's ``uncertainty`` block (all in the cache key).
+
+    The one home of their defaults: ``smartcity robustness`` reads its help and defaults from here,
+    and :meth:`for_spec` is the one rule of precedence between a call, the spec and these defaults.
+
+    Attributes
+    ----------
+    draws : int
+        Monte Carlo draws (>= 1).
+    seed : int
+        Seed (>= 0) of ``numpy.random.default_rng`` for the draws, and of SALib's bootstrap of the
+        Sobol intervals (:mod:`~smartcity_analysis.robustness.sobol` shifts it, because SALib reads 0
+        as "unseeded").
+    sobol_base : int
+        Sobol base sample, a power of two; 0 skips Sobol.
+    """
+
+    draws: int = 10_000
+    seed: int = 0
+    sobol_base: int = 512
+
+    def __post_init__(self):
+        problems = []
+        for name, low in (("draws", 1), ("seed", 0), ("sobol_base", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                problems.append(f"{name} must be a whole number, got {value!r}")
+            elif value < low:
+                problems.append(f"{name} must be >= {low}, got {value}")
+        if problems:
+            raise InputError("Invalid robustness settings: " + "; ".join(problems) + ".")
+
+    def key(self) -> dict:
+        """Plain form, part of the cache key (the same entries as before the settings existed)."""
+        return {"draws": int(self.draws), "seed": int(self.seed), "sobol_base": int(self.sobol_base)}
+
+    @classmethod
+    def for_spec(
+        cls,
+        spec,
+        draws: int | None = None,
+        seed: int | None = None,
+        sobol_base: int | None = None,
+    ) -> RobustnessSettings:
+        """The settings of a run of ``spec``: an explicit argument, then the spec's
+        ``uncertainty.draws`` / ``uncertainty.seed``, then the class defaults.
+
+        Parameters
+        ----------
+        spec : Spec
+        draws, seed, sobol_base : int, optional
+            ``None`` means "not given" (the spec's value, else the default).
+
+        Returns
+        -------
+        RobustnessSettings
+        """
+        u = spec.uncertainty
+        declared = {
+            "draws": None if u is None else u.draws,
+            "seed": None if u is None else u.seed,
+        }
+        given = {"draws": draws, "seed": seed, "sobol_base": sobol_base}
+        chosen = {}
+        for name, value in given.items():
+            value = declared.get(name) if value is None else value
+            if value is not None:
+                chosen[name] = value
+        return cls(**chosen)
 
 REGION_COLUMNS = [
     "name",
@@ -283,11 +354,11 @@ def _possible_columns(problem, settings, nominal_outcome, context):
     )
 
 
-def _compute(spec, year, draws, seed, sobol_base, frames, regions, cohorts, progress, chunk_size):
+def _compute(spec, year, run: RobustnessSettings, data, regions, cohorts, progress, chunk_size):
     problem, settings, context = problem_from_spec(
-        spec, year, frames=frames, regions=regions, cohorts=cohorts
+        spec, year, frames=data, regions=regions, cohorts=cohorts
     )
-    plan = draw_plan(problem, settings, draws, seed)
+    plan = draw_plan(problem, settings, run.draws, run.seed)
     outcome = evaluate_plan(problem, plan, chunk_size=chunk_size, progress=progress)
     nominal = evaluate_plan(problem, nominal_plan(problem))
     table, summary = summarise(problem, outcome, nominal)
@@ -305,13 +376,13 @@ def _compute(spec, year, draws, seed, sobol_base, frames, regions, cohorts, prog
 
     sobol = pd.DataFrame(columns=["output", "factor", "S1", "S1_conf", "ST", "ST_conf", "reliable"])
     sobol_note = "Not computed (sobol_base = 0)."
-    if sobol_base:
+    if run.sobol_base:
         try:
             res = selection_sobol(
                 problem,
                 settings,
-                n_base=int(sobol_base),
-                seed=seed,
+                n_base=int(run.sobol_base),
+                seed=int(run.seed),
                 regions=summary["contestable"],
                 chunk_size=chunk_size,
                 progress=progress,
@@ -326,14 +397,14 @@ def _compute(spec, year, draws, seed, sobol_base, frames, regions, cohorts, prog
             "data_hash": context.data_hash,
             "package_version": __version__,
             "algorithm_version": ALGORITHM_VERSION,
-            "seed": int(seed),
+            "seed": int(run.seed),
             "settings": settings.as_dict(),
             "factors": list(dict.fromkeys(f.group for f in factor_layout(problem, settings))),
             "imputers": list(problem.imputers),
             "normalisers": list(problem.normalisers),
             "aggregations_index": [a[0] for a in problem.aggregators_across],
             "quotas": problem.quotas is not None,
-            "sobol_base": int(sobol_base or 0),
+            "sobol_base": int(run.sobol_base),
             "sobol_note": sobol_note,
             "possible_note": possible_note,
         }
@@ -347,40 +418,45 @@ def _compute(spec, year, draws, seed, sobol_base, frames, regions, cohorts, prog
 
 def run_robustness(
     spec,
-    cohort: int | None = None,
-    draws: int | None = None,
-    seed: int | None = None,
+    settings: RobustnessSettings | None = None,
     *,
-    sobol_base: int | None = None,
+    cohort: int | None = None,
+    data: Mapping | None = None,
+    regions: pd.DataFrame | None = None,
+    cohorts: pd.DataFrame | None = None,
     progress: bool = False,
     chunk_size: int = 1024,
     use_cache: bool = True,
     refresh: bool = False,
-    frames: dict | None = None,
-    regions: pd.DataFrame | None = None,
-    cohorts: pd.DataFrame | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    sobol_base: int | None = None,
 ) -> RobustnessResult:
     """Monte Carlo robustness of one cohort's selection, with Sobol indices and possible/necessary
-    selection; cached per (spec hash, data hash, cohort, draws, seed, Sobol size).
+    selection; cached per (spec hash, data hash, cohort, settings).
 
     Parameters
     ----------
     spec : Spec or path
+    settings : RobustnessSettings, optional
+        Draws, seed and Sobol size. Default :meth:`RobustnessSettings.for_spec`: the spec's
+        ``uncertainty.draws`` / ``uncertainty.seed``, else 10 000 draws, seed 0, Sobol base 512.
     cohort : int, optional
         Cohort year (default: the spec's first cohort).
-    draws, seed : int, optional
-        Default: the spec's ``uncertainty.draws`` / ``uncertainty.seed``, else 10 000 and 0.
-    sobol_base : int, optional
-        Sobol base sample (power of two; 0 skips Sobol). Default 512.
+    data : mapping, optional
+        ``data_year -> wide indicator frame`` of every cohort up to ``cohort`` (default: the real
+        curated data with the spec's user-supplied files, ``api.load_data``).
+    regions, cohorts : DataFrame, optional
+        Region table and actual cohorts (default: ``loaders``).
     progress : bool
         tqdm progress bars.
     chunk_size : int
-        Draws per vectorised chunk.
+        Draws per vectorised chunk (does not change results).
     use_cache, refresh : bool
         Read/write the result cache (:mod:`smartcity_analysis.cache`, kind ``"robustness"``);
         ``refresh`` recomputes.
-    frames, regions, cohorts : optional
-        Data overrides (default: the real curated data).
+    draws, seed, sobol_base : int, optional
+        Single fields that override ``settings`` (or the spec, when ``settings`` is not given).
 
     Returns
     -------
@@ -397,45 +473,36 @@ def run_robustness(
     ----------
     Saisana, Saltelli & Tarantola (2005), J. R. Stat. Soc. A 168(2), 307-323.
     """
+    if settings is not None and not isinstance(settings, RobustnessSettings):
+        raise TypeError(
+            "run_robustness(spec, settings, *, cohort=...): the second argument is a "
+            f"RobustnessSettings, got {type(settings).__name__} {settings!r}. Pass the cohort year "
+            "as cohort=..."
+        )
     spec = _load_spec(spec)
     year = spec.cohorts[0].year if cohort is None else int(cohort)
     coh = spec.cohort(year)
-    u = spec.uncertainty
-    if draws is None:
-        draws = (u.draws if u is not None and u.draws else None) or DEFAULT_DRAWS
-    if seed is None:
-        seed = (u.seed if u is not None and u.seed is not None else None) or 0
-    if sobol_base is None:
-        sobol_base = DEFAULT_SOBOL_BASE
-    if int(draws) < 1:
-        raise InputError(f"The number of draws must be >= 1. Got {draws}.")
-    if frames is None:
-        frames = {
-            c.data_year: api.load_data(spec, c.data_year) for c in spec.cohorts if c.year <= year
-        }
+    given = {"draws": draws, "seed": seed, "sobol_base": sobol_base}
+    given = {k: v for k, v in given.items() if v is not None}
+    if settings is None:
+        settings = RobustnessSettings.for_spec(spec, **given)
+    elif given:
+        settings = replace(settings, **given)
+    years = [c.data_year for c in spec.cohorts if c.year <= year]
+    if data is None:
+        data = {y: api.load_data(spec, y) for y in dict.fromkeys(years)}
     key = {
         "spec": spec.spec_hash,
-        "data": cache_key_data(frames, [c.data_year for c in spec.cohorts if c.year <= year]),
+        "data": cache_key_data(data, years),
         "cohort": coh.year,
-        "draws": int(draws),
-        "seed": int(seed),
-        "sobol_base": int(sobol_base),
+        **settings.key(),
         "algorithm": ALGORITHM_VERSION,
         "package": __version__,
     }
 
     def compute():
         return _compute(
-            spec,
-            year,
-            int(draws),
-            int(seed),
-            int(sobol_base),
-            frames,
-            regions,
-            cohorts,
-            progress,
-            chunk_size,
+            spec, year, settings, data, regions, cohorts, progress, chunk_size
         ).tables()
 
     tables = cached(
@@ -450,17 +517,23 @@ def run_robustness(
 
 
 def load_or_run_robustness(
-    spec, cohort: int | None = None, draws: int | None = None, seed: int | None = None, **kwargs
+    spec, settings: RobustnessSettings | None = None, **kwargs
 ) -> RobustnessResult:
     """The cached robustness result of a cohort, computing it once if it is not cached yet.
 
-    For the report notebooks: every report of the same (spec, data, cohort, draws, seed) loads the same
+    For the reports: every document asking for the same (spec, data, cohort, settings) loads the same
     stored tables, so reports never recompute and always agree. Keyword arguments go to
-    :func:`run_robustness` (e.g. ``sobol_base``).
+    :func:`run_robustness` (``cohort=``, ``draws=``, ``seed=``, ``progress=``, ...).
+
+    Parameters
+    ----------
+    spec : Spec or path
+    settings : RobustnessSettings, optional
+        Default :meth:`RobustnessSettings.for_spec` (the same entry ``smartcity robustness`` fills).
 
     Returns
     -------
     RobustnessResult
         ``regions`` (per-region table), ``summary`` (cohort summary dict), ``sobol`` (Sobol table).
     """
-    return run_robustness(spec, cohort, draws, seed, **kwargs)
+    return run_robustness(spec, settings, **kwargs)
