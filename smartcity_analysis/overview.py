@@ -221,7 +221,7 @@ def _cohort_results(spec_arg: str, spec_hash: str, cohort: int, draws: int, seed
 
 def _explanation(spec) -> tuple[dict | None, str | None]:
     try:  # default settings, as the region reports: one cached explanation per spec and data
-        from smartcity_analysis.explanation.orchestration import load_or_run_explanation
+        from smartcity_analysis.explanation import load_or_run_explanation
 
         res = load_or_run_explanation(spec, progress=False)
     except Exception as exc:
