@@ -135,7 +135,7 @@ def run_explanation(
     regions = loaders.load_regions() if regions is None else regions
     cohorts = loaders.load_cohorts() if cohorts is None else cohorts
     names = regions["name"] if "name" in regions.columns else pd.Series(dtype=str)
-    leave = getattr(getattr(spec, "pool", None), "leave_statuses", None)
+    leave = spec.pool.leave_statuses
 
     runs = _run_cohorts(spec, indicators, regions, cohorts)
     parts = _agreement_and_counterfactuals(spec, settings, runs, indicators, regions, cohorts,
@@ -169,7 +169,7 @@ def _agreement_and_counterfactuals(spec, settings, runs, indicators, regions, co
                                  leave_statuses=leave)
         score = sel["score"].astype(float)
         eligible = sel["eligible"].astype(bool)
-        if getattr(spec.pool, "previous_cohorts", "actual") == "actual" and "selected" in sel:
+        if spec.pool.previous_cohorts == "actual" and "selected" in sel:
             nominal = sel["selected"].astype(bool)
             nominal_source = "engine selection (quotas and tie-breaking of the spec)"
         else:
@@ -355,7 +355,7 @@ def _summary(spec, settings, leave, parts: _CohortParts, fits: _RevealedParts) -
         "result_format": RESULT_FORMAT,
         "settings": settings.key(),
         "outcome_definition": agr.OUTCOME_DEFINITIONS[settings.definition].description,
-        "leave_statuses": list(leave) if leave is not None else None,
+        "leave_statuses": list(leave),
         "criteria": common,
         "criteria_scale": fits.scale,
         "not_measured": sorted(set(first.excluded["indicator"])) if len(first.excluded) else [],

@@ -363,7 +363,7 @@ def verify_change(
         raise InputError(f"Region {code!r} is not in the indicator frame of {cohort.data_year}.")
     build, sel = _run_cohorts(spec, indicators, regions, cohorts)[cohort.year]
     roles = agr.cohort_roles(cohorts, cohort.year, regions.index, definition=definition,
-                             leave_statuses=getattr(spec.pool, "leave_statuses", None))
+                             leave_statuses=spec.pool.leave_statuses)
     pool = roles.index[roles["role"].isin(["selected", "not_selected"]).to_numpy()]
     pool_eligible = pool[sel["eligible"].reindex(pool).fillna(False).astype(bool).to_numpy()]
     check = _verifier(spec, cohort, wide, regions, pool_eligible)
