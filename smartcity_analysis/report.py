@@ -271,7 +271,7 @@ def _load_robustness(spec, params: ReportParams) -> Mapping[str, Any]:
 def _load_explanation(spec, params: ReportParams) -> Mapping[str, Any]:
     # Default settings on purpose: the explanation is one cached result per spec and data, shared by
     # every region report and the national overview (its own seed is in its settings).
-    from smartcity_analysis.explanation.orchestration import load_or_run_explanation
+    from smartcity_analysis.explanation import load_or_run_explanation
 
     res = load_or_run_explanation(spec, progress=False)
     return {"tables": dict(res.tables), "summary": dict(res.summary)}

@@ -1066,9 +1066,11 @@ def _parse_uncertainty(raw: Any, rules: tuple[EligibilityRule, ...],
             problems.add("uncertainty.leave_one_out", f"expected true or false. Got {raw['leave_one_out']!r}.")
         else:
             kw["leave_one_out"] = raw["leave_one_out"]
-    for key in ("draws", "seed"):
+    # draws: 0 is no run at all (it used to mean "the default" silently); seed 0 is a valid seed
+    for key, positive in (("draws", True), ("seed", False)):
         if raw.get(key) is not None:
-            v = _number(raw[key], f"uncertainty.{key}", problems, nonneg=True, integer=True)
+            v = _number(raw[key], f"uncertainty.{key}", problems, positive=positive,
+                        nonneg=not positive, integer=True)
             kw[key] = int(v) if v is not None else None
     return UncertaintySpec(**kw)
 

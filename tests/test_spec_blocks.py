@@ -48,6 +48,16 @@ def test_uncertainty_mistakes_are_reported_with_paths():
             "uncertainty.normalisations[1]"} <= set(paths)
 
 
+def test_uncertainty_draws_zero_is_rejected_with_its_path():
+    # draws: 0 used to be accepted and then silently replaced by the default 10000
+    with pytest.raises(SpecError) as err:
+        load_spec(spec_dict(uncertainty={"draws": 0, "seed": -1}))
+    problems = dict(err.value.problems)
+    assert "must be positive. Got 0" in problems["uncertainty.draws"]
+    assert "must not be negative" in problems["uncertainty.seed"]
+    assert load_spec(spec_dict(uncertainty={"draws": 1, "seed": 0})).uncertainty.seed == 0
+
+
 def test_plausible_change_bounds():
     d = spec_dict()
     d["indicators"][0]["plausible_change"] = {"lower": -1, "upper": 2}
