@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from smartcity_analysis import overview, site
-from smartcity_analysis.errors import InputError
+from smartcity_analysis.errors import InputError, SpecError
 from smartcity_analysis.plots import national
 
 
@@ -21,9 +21,11 @@ def ctx():
 # ------------------------------------------------------------------------------ overview tables
 def test_params_validate():
     assert overview.OverviewParams().validate().cohort == 2018
-    for bad in ({"cohort": 2020}, {"cohort": "2018"}, {"draws": 0}, {"spec": 3}):
+    for bad in ({"cohort": "2018"}, {"draws": 0}, {"spec": 3}, {"seed": -1}):
         with pytest.raises(InputError):
             overview.OverviewParams(**bad).validate()
+    with pytest.raises(SpecError, match="no cohort 2020 in spec 'kominfo_prescreen'; declared cohorts: 2017"):
+        overview.OverviewParams(cohort=2020).validate()
 
 
 def test_overview_defaults_are_the_region_report_defaults():

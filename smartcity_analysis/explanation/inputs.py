@@ -1,9 +1,9 @@
 """The explanation's doors to a spec and to its data (one module, so both the run and the
 counterfactual checks use the same ones).
 
-These three helpers are the explanation's own copies of chores that belong to one home each (the spec
-resolver and the loader of a spec's data, RENOVATION §5.2 fixes 1 and 2); they stay here, unchanged,
-until those homes exist and replace them.
+The spec and its data come through the package's one doors (:func:`smartcity_analysis.spec.resolve_spec`,
+:func:`smartcity_analysis.curated.inputs.spec_frames`); these helpers only accept the other shapes a
+caller may pass its own indicators in (one wide frame, a long frame, a mapping of years).
 """
 
 from __future__ import annotations
@@ -13,17 +13,16 @@ from collections.abc import Mapping
 import pandas as pd
 
 from smartcity_analysis import loaders, selection
+from smartcity_analysis.curated.inputs import spec_frames
 from smartcity_analysis.errors import InputError
-from smartcity_analysis.spec import Spec, load_spec
 
 
-def _load_spec(spec):
-    return spec if isinstance(spec, Spec) else load_spec(spec)
+def _indicators_or_spec_data(spec, indicators):
+    """The caller's indicators, or (None) the data of the spec: curated tables + user-supplied files."""
+    return spec_frames(spec) if indicators is None else indicators
 
 
 def _wide_for(indicators, year: int) -> pd.DataFrame:
-    if indicators is None:
-        return loaders.load_indicators(year, wide=True)
     if isinstance(indicators, Mapping):
         if year not in indicators:
             raise InputError(

@@ -21,11 +21,12 @@ from tqdm.auto import tqdm
 
 from smartcity_analysis import __version__, loaders
 from smartcity_analysis.cache import cached, load_tables, save_tables
+from smartcity_analysis.curated.inputs import data_key, spec_frames
 from smartcity_analysis.errors import ComputationError
 from smartcity_analysis.explanation import agreement as agr
 from smartcity_analysis.explanation import anomalies as anom
 from smartcity_analysis.explanation import revealed as rev
-from smartcity_analysis.explanation.inputs import _load_spec, _run_cohorts, _wide_for
+from smartcity_analysis.explanation.inputs import _indicators_or_spec_data, _run_cohorts, _wide_for
 from smartcity_analysis.explanation.settings import (
     RESULT_FORMAT,
     TABLES,
@@ -33,6 +34,7 @@ from smartcity_analysis.explanation.settings import (
     ExplanationSettings,
 )
 from smartcity_analysis.explanation.what_it_would_take import _counterfactuals, _verifier
+from smartcity_analysis.spec import resolve_spec
 
 __all__ = ["load_or_run_explanation", "run_explanation"]
 
@@ -130,8 +132,9 @@ def run_explanation(
     OECD/JRC (2008). Handbook on Constructing Composite Indicators, steps 6-7 and 9 (weights, their
     uncertainty, and links to other variables).
     """
-    spec = _load_spec(spec)
+    spec = resolve_spec(spec)
     settings = dataclasses.replace(settings or ExplanationSettings(), **overrides)
+    indicators = _indicators_or_spec_data(spec, indicators)
     regions = loaders.load_regions() if regions is None else regions
     cohorts = loaders.load_cohorts() if cohorts is None else cohorts
     names = regions["name"] if "name" in regions.columns else pd.Series(dtype=str)
@@ -462,16 +465,17 @@ def load_or_run_explanation(
 
     Notes
     -----
-    Key: spec hash, the curated data hash (``loaders.data_hash()``), the settings, the package
-    version and :data:`RESULT_FORMAT`, under ``<cache_dir>/explanation/``.
+    Key: spec hash, the data key of the spec's frames (:func:`smartcity_analysis.curated.inputs.data_key`
+    of :func:`~smartcity_analysis.curated.inputs.spec_frames`: user-supplied files included), the
+    settings, the package version and :data:`RESULT_FORMAT`, under ``<cache_dir>/explanation/``.
 
     References
     ----------
     Build once, report many: docs/ARCHITECTURE.md; :mod:`smartcity_analysis.cache`.
     """
-    spec = _load_spec(spec)
+    spec = resolve_spec(spec)
     settings = dataclasses.replace(settings or ExplanationSettings(), **overrides)
-    key = {"spec": spec.spec_hash, "data": loaders.data_hash(), "settings": settings.key(),
+    key = {"spec": spec.spec_hash, "data": data_key(spec_frames(spec)), "settings": settings.key(),
            "version": __version__, "format": RESULT_FORMAT}
     return cached("explanation", key,
                   compute=lambda: run_explanation(spec, settings=settings, progress=progress),

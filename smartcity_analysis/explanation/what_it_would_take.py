@@ -21,7 +21,8 @@ from smartcity_analysis.aggregation import aggregate
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.explanation import agreement as agr
 from smartcity_analysis.explanation import counterfactual as cf
-from smartcity_analysis.explanation.inputs import _load_spec, _run_cohorts, _wide_for
+from smartcity_analysis.explanation.inputs import _indicators_or_spec_data, _run_cohorts, _wide_for
+from smartcity_analysis.spec import resolve_spec
 
 __all__ = ["verify_change"]
 
@@ -353,7 +354,8 @@ def verify_change(
     ----------
     OECD/JRC (2008). Handbook on Constructing Composite Indicators (the build that is re-run).
     """
-    spec = _load_spec(spec)
+    spec = resolve_spec(spec)
+    indicators = _indicators_or_spec_data(spec, indicators)
     cohort = spec.cohort(cohort_year)
     code = str(region_code)
     regions = loaders.load_regions() if regions is None else regions

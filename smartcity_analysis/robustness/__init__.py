@@ -35,7 +35,6 @@ OECD/JRC (2008). Handbook on Constructing Composite Indicators, step 7 (uncertai
 
 from smartcity_analysis.robustness.from_spec import (
     SpecContext,
-    cache_key_data,
     problem_from_spec,
     settings_from_spec,
 )
@@ -80,7 +79,6 @@ __all__ = [
     "SpecContext",
     "ThresholdRule",
     "UncertaintySettings",
-    "cache_key_data",
     "classify",
     "draw_plan",
     "evaluate_plan",

@@ -16,17 +16,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis import api, loaders
+from smartcity_analysis import loaders
+from smartcity_analysis.curated.inputs import data_key, spec_frames
 from smartcity_analysis.errors import ComputationError
-from smartcity_analysis.pipeline import build_index, hash_frame
+from smartcity_analysis.pipeline import build_index
 from smartcity_analysis.robustness.kernel import QuotaArrays, RobustnessProblem, ThresholdRule
 from smartcity_analysis.robustness.plans import UncertaintySettings
 from smartcity_analysis.selection import JAVA, evaluate_eligibility, run_cohorts, selection_order
-from smartcity_analysis.spec import MethodChoice, Spec, UncertaintySpec, load_spec
+from smartcity_analysis.spec import MethodChoice, UncertaintySpec, resolve_spec
 
 __all__ = [
     "SpecContext",
-    "cache_key_data",
     "problem_from_spec",
     "settings_from_spec",
 ]
@@ -146,10 +146,6 @@ def _variant_spec(
     return replace(base, methods=methods, pillars=tuple(pillars), indicators=indicators)
 
 
-def _load_spec(spec):
-    return spec if isinstance(spec, Spec) else load_spec(spec)
-
-
 def problem_from_spec(
     spec,
     cohort: int | None = None,
@@ -167,7 +163,8 @@ def problem_from_spec(
     cohort : int, optional
         Cohort year (default: the spec's first cohort).
     frames : dict, optional
-        ``data_year -> wide indicator frame`` (default: the real data, ``api.load_data``).
+        ``data_year -> wide indicator frame`` (default: the data of the spec,
+        :func:`smartcity_analysis.curated.inputs.spec_frames`).
     regions, cohorts : DataFrame, optional
         Region table and actual cohorts (default: ``loaders``).
     settings : UncertaintySettings, optional
@@ -194,7 +191,7 @@ def problem_from_spec(
     nominal values and perturbed from there.
     """
 
-    spec = _load_spec(spec)
+    spec = resolve_spec(spec)
     year = spec.cohorts[0].year if cohort is None else int(cohort)
     coh = spec.cohort(year)
     if regions is None:
@@ -203,7 +200,7 @@ def problem_from_spec(
         cohorts = loaders.load_cohorts()
     needed = [c for c in spec.cohorts if c.year <= year]
     if frames is None:
-        frames = {c.data_year: api.load_data(spec, c.data_year) for c in needed}
+        frames = spec_frames(spec, until=year)
     data = frames[coh.data_year]
     runs = run_cohorts(spec, until=year, indicators=frames, regions=regions, cohorts=cohorts)
     nominal_run = runs[year]
@@ -381,7 +378,7 @@ def problem_from_spec(
         directions=np.array([float(spec.indicator(c).direction) for c in cols]),
         cohort=year,
     )
-    data_hash = cache_key_data(frames, [c.data_year for c in needed])
+    data_hash = data_key(frames, [c.data_year for c in needed])
     context = SpecContext(
         spec=spec,
         base_spec=base,
@@ -397,8 +394,3 @@ def problem_from_spec(
         data_hash=data_hash,
     )
     return problem, settings, context
-
-
-def cache_key_data(frames: dict, years) -> str:
-    """Hash of the wide data frames of the given data years (``pipeline.hash_frame`` of each)."""
-    return "-".join(hash_frame(frames[y]) for y in sorted(set(years)))

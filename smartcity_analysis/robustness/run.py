@@ -19,10 +19,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis import __version__, api
+from smartcity_analysis import __version__
 from smartcity_analysis.cache import cached, load_tables, save_tables
+from smartcity_analysis.curated.inputs import data_key, spec_frames
 from smartcity_analysis.errors import ComputationError, InputError
-from smartcity_analysis.robustness.from_spec import _load_spec, cache_key_data, problem_from_spec
+from smartcity_analysis.robustness.from_spec import problem_from_spec
 from smartcity_analysis.robustness.kernel import (
     DrawOutcome,
     RobustnessProblem,
@@ -32,6 +33,7 @@ from smartcity_analysis.robustness.kernel import (
 from smartcity_analysis.robustness.plans import draw_plan, factor_layout, nominal_plan
 from smartcity_analysis.robustness.possible import possible_necessary, weight_bounds
 from smartcity_analysis.robustness.sobol import selection_sobol
+from smartcity_analysis.spec import resolve_spec
 
 __all__ = [
     "ALGORITHM_VERSION",
@@ -445,7 +447,7 @@ def run_robustness(
         Cohort year (default: the spec's first cohort).
     data : mapping, optional
         ``data_year -> wide indicator frame`` of every cohort up to ``cohort`` (default: the real
-        curated data with the spec's user-supplied files, ``api.load_data``).
+        curated data with the spec's user-supplied files, :func:`~smartcity_analysis.curated.inputs.spec_frames`).
     regions, cohorts : DataFrame, optional
         Region table and actual cohorts (default: ``loaders``).
     progress : bool
@@ -479,7 +481,7 @@ def run_robustness(
             f"RobustnessSettings, got {type(settings).__name__} {settings!r}. Pass the cohort year "
             "as cohort=..."
         )
-    spec = _load_spec(spec)
+    spec = resolve_spec(spec)
     year = spec.cohorts[0].year if cohort is None else int(cohort)
     coh = spec.cohort(year)
     given = {"draws": draws, "seed": seed, "sobol_base": sobol_base}
@@ -490,10 +492,10 @@ def run_robustness(
         settings = replace(settings, **given)
     years = [c.data_year for c in spec.cohorts if c.year <= year]
     if data is None:
-        data = {y: api.load_data(spec, y) for y in dict.fromkeys(years)}
+        data = spec_frames(spec, until=year)
     key = {
         "spec": spec.spec_hash,
-        "data": cache_key_data(data, years),
+        "data": data_key(data, years),
         "cohort": coh.year,
         **settings.key(),
         "algorithm": ALGORITHM_VERSION,
