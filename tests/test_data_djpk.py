@@ -13,7 +13,6 @@ import os
 import shutil
 
 import numpy as np
-import pandas as pd
 import pytest
 from data_helpers import raw_or_skip
 
@@ -171,25 +170,6 @@ def test_reported_swaps_are_corrected_in_curated_tables(cross):
     pairs = set(zip(swaps["region_a"], swaps["region_b"], strict=True))
     assert not pairs & set(checks.KNOWN_SWAP_PAIRS)
     assert swaps[swaps["indicator"].isin(["ipm", "grdp_real"])].empty
-
-
-def _long_rows(rows, source):
-    return pd.DataFrame([(c, y, i, v, source, "") for c, y, i, v in rows],
-                        columns=["region_code", "year", "indicator", "value", "source_id", "flag"])
-
-
-def test_find_swaps_detects_exchanged_values():
-    """Made-up values: regions 0001 and 0002 are exchanged in source b, 0003 merely disagrees."""
-    a = _long_rows([("0001", 2017, "x", 100.0), ("0002", 2017, "x", 40.0),
-                    ("0003", 2017, "x", 70.0), ("0004", 2017, "x", 55.0)], "a")
-    b = _long_rows([("0001", 2017, "x", 40.0), ("0002", 2017, "x", 100.0),
-                    ("0003", 2017, "x", 90.0), ("0004", 2017, "x", 55.0)], "b")
-    swaps = checks.find_swaps(a, b, tolerance_pct=1.0)
-    assert swaps[["region_a", "region_b"]].to_numpy().tolist() == [["0001", "0002"]]
-    kp = checks.known_swap_pairs(a, b, pairs=[("0001", "0002"), ("0003", "0004")])
-    assert kp.set_index("region_a")["status"].to_dict() == {"0001": "swapped", "0003": "ok"}
-    kp = checks.known_swap_pairs(a, b, pairs=[("0003", "0002")])
-    assert kp["status"].tolist() == ["neither"]
 
 
 @pytest.fixture()
