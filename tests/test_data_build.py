@@ -59,6 +59,9 @@ def test_two_builds_are_byte_identical_and_equal_committed_data(tmp_path):
         "gov-consumption-quarcs-indonesia514/gs_by_kode_bps.csv",
         "ipm-components-nendrahub/data_ipm.csv",
         "poverty-quarcs-cani/poverty.csv",
+        "djpk-datadasar-betauliansyah/dau_datadasar_2018_2021_by_kode_bps.csv",
+        "djpk-datadasar-betauliansyah/did_2018_2020_key_by_kode_bps.csv",
+        "djpk-datadasar-betauliansyah/raw/tkdd-2018-2021.csv",
     ],
 )
 def test_missing_raw_file_names_it(tmp_path, missing):
@@ -69,7 +72,26 @@ def test_missing_raw_file_names_it(tmp_path, missing):
     with pytest.raises(RawDataError) as err:
         build(raw_copy, prog, out, progress=False)
     assert missing.split("/")[-1] in str(err.value)
+    assert "\n" not in str(err.value)  # one line
     assert not out.exists()  # nothing half-written
+
+
+@pytest.mark.slow
+def test_djpk_values_exact_in_a_fresh_build():
+    """Exact rupiah figures of the DAU 2019 data dasar (data year 2017), before CSV rounding."""
+    raw = raw_or_skip()
+    ind = build(raw, progress=False, write=False).indicators
+    v = ind.set_index(["region_code", "year", "indicator"])["value"]
+    assert v[("6372", 2017, "own_source_revenue")] == 230.563520478
+    assert v[("6372", 2017, "dbh_tax")] == 17.880716986
+    assert v[("6372", 2017, "dbh_natural_resources")] == 79.435561741
+    assert v[("6372", 2017, "fiscal_capacity")] == round(
+        230.563520478 + 17.880716986 + 79.435561741, 9)
+    assert v[("6372", 2019, "dau")] == 450.327791
+    assert v[("3578", 2017, "own_source_revenue")] == 5161.844571172
+    assert v[("6372", 2017, "bpk_opinion")] == 4
+    assert not ind["region_code"].isin(["3101", "3171", "3172", "3173", "3174", "3175"])[
+        ind["indicator"] == "fiscal_capacity"].any()
 
 
 @pytest.mark.slow
