@@ -10,6 +10,8 @@ Public functions
 - :func:`selection_order` -> the pool's regions sorted by score and the spec's tie-breaking keys;
 - :func:`select_cohort` -> the greedy selection of ``size`` regions in that order under quotas;
 - :func:`run_cohorts` -> a :class:`CohortSelection` per cohort (table, index result, selected codes);
+- :func:`quota_effect` -> which regions the quotas swap in and out of a cohort (empty when none binds);
+- :func:`reason_counts` -> how many pool regions fail each eligibility reason code;
 - :func:`run_selection` -> the per-region table of one cohort (or all cohorts), the contract of
   ``smartcity rank`` (columns: :data:`TABLE_COLUMNS`, plus one ``pillar_<id>`` column per pillar).
 """
@@ -297,6 +299,66 @@ def quota_violations(selected: Sequence[str], size: int, regions: pd.DataFrame, 
         if tc.get(t, 0) > m:
             out.append(f"type {t}: {tc.get(t, 0)} > max {m}")
     return out
+
+
+def quota_effect(run: CohortSelection) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Regions the quotas swap: ``(taken_in, left_out)`` against the unconstrained top of the order.
+
+    Parameters
+    ----------
+    run : CohortSelection
+
+    Returns
+    -------
+    taken_in : tuple of str
+        Selected regions outside the first ``size`` of the eligible order (placed by a quota).
+    left_out : tuple of str
+        Regions among the first ``size`` of the order that were not selected (displaced by a quota).
+        Both are empty when no quota binds.
+
+    Notes
+    -----
+    Without quotas :func:`select_cohort` takes ``order[:size]``; the quota binds iff the selection differs
+    from that set. When the candidates run out both sets can be empty and ``shortfall > 0``.
+
+    References
+    ----------
+    .. [1] docs/methodology.md, section 7 (quotas).
+    """
+    top = run.order[:run.cohort.size]
+    chosen = set(run.selected)
+    top_set = set(top)
+    return (tuple(r for r in run.selected if r not in top_set), tuple(r for r in top if r not in chosen))
+
+
+def reason_counts(table: pd.DataFrame) -> dict[str, int]:
+    """Number of pool regions failing each eligibility reason code (a region may fail several).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A cohort's per-region table (:func:`run_selection`), with ``in_pool`` and ``fail_reasons``.
+
+    Returns
+    -------
+    dict
+        Reason code (``BUDGET_BELOW_LEVEL``, ``ADMIN_BPK_OPINION:missing``, ...) -> count, largest first,
+        then by code.
+
+    Notes
+    -----
+    One count per (region, code) pair: a region failing two rules counts once under each code.
+
+    References
+    ----------
+    .. [1] docs/methodology.md (eligibility rules and reason codes).
+    """
+    pool = table.loc[table["in_pool"].astype(bool), "fail_reasons"].fillna("")
+    codes = [c for text in pool for c in str(text).split(";") if c]
+    counts: dict[str, int] = {}
+    for c in codes:
+        counts[c] = counts.get(c, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _actual(cohorts: pd.DataFrame | None, year: int, codes: pd.Index) -> tuple[pd.Series, pd.Series]:

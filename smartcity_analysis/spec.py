@@ -76,6 +76,7 @@ from smartcity_analysis.errors import SpecError, suggest
 from smartcity_analysis.paths import specs_dir
 
 #: Indicator codes of the curated data (``data/indicators.yml``), used when the registry is not loadable.
+#: A test (tests/test_spec.py) pins this list to the registry, so a new indicator cannot be forgotten here.
 KNOWN_INDICATORS = (
     "population",
     "population_density",
@@ -105,6 +106,22 @@ KNOWN_INDICATORS = (
     "health_worker_ratio",
     "night_light_sum",
     "urban_population_pct",
+    "expected_years_schooling",
+    # DJPK (Kemenkeu) fiscal and administrative indicators (issue 12)
+    "fiscal_capacity",
+    "fiscal_capacity_per_capita",
+    "own_source_revenue_per_capita",
+    "dbh_tax",
+    "dbh_natural_resources",
+    "personnel_spending",
+    "total_revenue_proxy",
+    "total_revenue_proxy_per_capita",
+    "bpk_opinion",
+    "apbd_on_time",
+    "e_procurement",
+    "e_budgeting",
+    "djpk_fiscal_health_score",
+    "government_performance_award",
 )
 
 AVAILABILITIES = ("measured", "unavailable", "user_supplied")

@@ -93,20 +93,107 @@ def test_spec_with_several_mistakes_exits_2_listing_all(tmp_path):
 
 
 def test_kominfo_build_on_real_data_matches_its_formula(real):
-    """Golden check worked from the spec: equal thirds over the three pillars with data, min-max 0-100."""
+    """Golden check of the v2 reading worked from the spec and the curated CSV: the fiscal criterion is the
+    log of the TOTAL fiscal capacity, clipped at its 0.5 % / 99.5 % quantiles and min-maxed onto 0-100;
+    the award flag scores 0 or 100; the index is the plain mean of the four scored pillars (the
+    administration pillar carries the gate indicators with weight 0)."""
     import numpy as np
 
     from smartcity_analysis import api
+    from smartcity_analysis.paths import data_dir
 
     res = api.build(specs_dir() / "kominfo_prescreen.yml", 2017)
-    raw = res.raw
-    assert len(raw) == 514 and not res.imputed_mask.to_numpy().any()
-    ipm = raw["ipm"]
-    assert res.normalised.loc[ipm.idxmax(), "ipm"] == 100 and res.normalised.loc[ipm.idxmin(), "ipm"] == 0
-    gc = 1000 * api.load_data(res.spec, 2017)["government_consumption"] / api.load_data(res.spec, 2017)["population"]
-    np.testing.assert_allclose(raw["government_consumption_per_capita"], gc.to_numpy())
+    long = pd.read_csv(data_dir() / "indicators.csv", dtype={"region_code": str})
+    fc = long[(long["year"] == 2017) & (long["indicator"] == "fiscal_capacity")].set_index("region_code")["value"]
+    assert len(fc) == 508 and len(res.raw) == 514
+    np.testing.assert_allclose(res.raw["fiscal_capacity"].reindex(fc.index), fc.to_numpy())
+    # the six DKI units have no budget of their own: imputed (province all missing -> national median)
+    dki = ["3101", "3171", "3172", "3173", "3174", "3175"]
+    assert res.imputed_mask.loc[dki, "fiscal_capacity"].all() and res.imputed_mask["fiscal_capacity"].sum() == 6
+    x = np.log(res.raw["fiscal_capacity"].fillna(fc.median()))
+    lo, hi = np.quantile(x, [0.005, 0.995])
+    expected = 100 * (x.clip(lo, hi) - lo) / (hi - lo)
+    np.testing.assert_allclose(res.normalised["fiscal_capacity"], expected, atol=1e-9)
+    np.testing.assert_allclose(res.pillar_scores["fiscal"], expected, atol=1e-9)
+    award = res.normalised["government_performance_award"]
+    assert set(award.unique()) == {0.0, 100.0} and int((award == 100).sum()) == 20
     ps = res.pillar_scores
-    assert list(ps.columns) == ["fiscal_capacity", "leading_sector", "human_development"]
-    np.testing.assert_allclose(res.index, ps.mean(axis=1))
+    assert list(ps.columns) == ["administration", "fiscal", "ekppd", "leading_sector", "human_development"]
+    scored = ["fiscal", "ekppd", "leading_sector", "human_development"]
+    np.testing.assert_allclose(res.index, ps[scored].mean(axis=1))
     np.testing.assert_allclose(ps["leading_sector"],
                                (res.normalised["grdp_per_capita"] + res.normalised["grdp_growth"]) / 2)
+
+
+def _gate_failures_by_hand(year: int, data_year: int) -> dict[str, set[str]]:
+    """The v2 gates worked straight from data/indicators.csv and data/programme/cohorts.csv, without the
+    engine: reason code -> pool regions failing it."""
+    from smartcity_analysis.paths import data_dir
+
+    long = pd.read_csv(data_dir() / "indicators.csv", dtype={"region_code": str})
+    wide = long[long["year"] == data_year].pivot(index="region_code", columns="indicator", values="value")
+    regions = pd.read_csv(data_dir() / "regions.csv", dtype={"region_code": str})["region_code"]
+    wide = wide.reindex(regions)
+    coh = pd.read_csv(data_dir() / "programme" / "cohorts.csv", dtype={"region_code": str})
+    left = set(coh.loc[(coh["cohort_year"] < year)
+                       & coh["status"].isin(["selected", "added_late", "not_awarded", "deferred"]), "region_code"])
+    pool = wide.loc[~wide.index.isin(list(left))]
+    out = {"ADMIN_BPK_OPINION": set(pool.index[pool["bpk_opinion"] < 3]),
+           "ADMIN_BPK_OPINION:missing": set(pool.index[pool["bpk_opinion"].isna()]),
+           "BUDGET_BELOW_LEVEL": set(pool.index[pool["fiscal_capacity"] < 80]),
+           "BUDGET_BELOW_LEVEL:missing": set(pool.index[pool["fiscal_capacity"].isna()])}
+    if "apbd_on_time" in pool.columns and pool["apbd_on_time"].notna().any():
+        out["ADMIN_APBD_LATE"] = set(pool.index[pool["apbd_on_time"] == 0])
+        out["ADMIN_APBD_LATE:missing"] = set(pool.index[pool["apbd_on_time"].isna()])
+    return {k: v for k, v in out.items() if v}
+
+
+@pytest.mark.parametrize("spec_arg", ["specs/kominfo_prescreen.yml", "kominfo_prescreen"])
+def test_rank_cli_kominfo_2018_shows_gate_failures_as_reason_codes(real, tmp_path, capsys, spec_arg, monkeypatch):
+    from smartcity_analysis.paths import REPO_ROOT
+
+    monkeypatch.chdir(REPO_ROOT)
+    out = tmp_path / "r.csv"
+    assert main(["rank", "--spec", spec_arg, "--cohort", "2018", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    t = pd.read_csv(out, dtype={"region_code": str}, keep_default_na=False)
+    pool = t[t["in_pool"].astype(str) == "True"]
+    expected = _gate_failures_by_hand(2018, 2017)
+    assert set(expected) == {"ADMIN_BPK_OPINION", "ADMIN_BPK_OPINION:missing", "BUDGET_BELOW_LEVEL",
+                             "BUDGET_BELOW_LEVEL:missing", "ADMIN_APBD_LATE", "ADMIN_APBD_LATE:missing"}
+    for code, codes in expected.items():
+        has = set(pool.loc[pool["fail_reasons"].str.split(";").apply(lambda r, c=code: c in r), "region_code"])
+        assert has == codes, code
+        assert f"{code}: {len(codes)}" in printed
+    assert "eligibility failures in pool (reason code: regions): " in printed
+    # a region is eligible iff it fails no gate (and has the data)
+    failing = set().union(*expected.values())
+    assert set(pool.loc[pool["eligible"].astype(str) == "True", "region_code"]) <= set(pool["region_code"]) - failing
+    assert not (t["selected"].astype(str).eq("True") & t["fail_reasons"].ne("")).any()
+
+
+def test_rank_cli_kominfo_2017_says_the_apbd_gate_is_not_applied(real, tmp_path, capsys):
+    out = tmp_path / "r.csv"
+    assert main(["rank", "--spec", "kominfo_prescreen", "--cohort", "2017", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "eligibility rule admin_apbd (ADMIN_APBD_LATE) NOT APPLIED" in printed and "data year 2016" in printed
+    t = pd.read_csv(out, dtype={"region_code": str}, keep_default_na=False)
+    assert not t["fail_reasons"].str.contains("ADMIN_APBD_LATE").any()
+    expected = _gate_failures_by_hand(2017, 2016)
+    assert "ADMIN_APBD_LATE" not in expected
+    for code, codes in expected.items():
+        assert f"{code}: {len(codes)}" in printed
+    # the equity quota binds in 2017: it swaps Java regions above the cutoff for regions outside Java,
+    # exactly as many as needed to reach ceil(0.5 * 25) = 13 outside Java
+    from smartcity_analysis import api
+    from smartcity_analysis.selection import quota_effect
+
+    regions, _ = real
+    run = api.cohorts("kominfo_prescreen", until=2017, diagnostics=False)[2017]
+    taken_in, left_out = quota_effect(run)
+    island = regions["island_group"]
+    assert len(taken_in) == len(left_out) > 0
+    assert (island[list(taken_in)] != "Jawa").all() and (island[list(left_out)] == "Jawa").all()
+    assert int((island[list(run.selected)] != "Jawa").sum()) == 13
+    assert int((island[list(run.order[:25])] != "Jawa").sum()) == 13 - len(taken_in)
+    assert f"quotas bind: {len(taken_in)} region(s) taken in" in printed

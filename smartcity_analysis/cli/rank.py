@@ -67,6 +67,7 @@ def write_table(table, path: str | os.PathLike, fmt: str) -> None:
 def _rank(args: argparse.Namespace) -> int:
     from smartcity_analysis import api
     from smartcity_analysis.errors import InputError
+    from smartcity_analysis.selection import quota_effect, reason_counts
     from smartcity_analysis.spec import resolve_spec
 
     if not Path(args.out).resolve().parent.is_dir():
@@ -93,8 +94,21 @@ def _rank(args: argparse.Namespace) -> int:
             print("  not computed: " + ", ".join(f"{r.indicator} ({r.reason})" for r in ex.itertuples()))
         if run.result.dropped_pillars:
             print(f"  pillars without data (weights renormalised): {', '.join(run.result.dropped_pillars)}")
-        if run.skipped_rules:
-            print(f"  eligibility rules not applied (indicator not computed): {', '.join(run.skipped_rules)}")
+        counts = reason_counts(block)
+        if counts:
+            print("  eligibility failures in pool (reason code: regions): "
+                  + ", ".join(f"{code}: {n}" for code, n in counts.items()))
+        for rid in run.skipped_rules:
+            rule = next(r for r in spec.eligibility if r.id == rid)
+            print(f"  eligibility rule {rid} ({rule.reason}) NOT APPLIED: its indicator {rule.indicator} has no "
+                  f"data for data year {run.cohort.data_year}, so nobody is gated on it in this cohort")
+        if spec.quotas.active:
+            taken_in, left_out = quota_effect(run)
+            if taken_in or left_out:
+                print(f"  quotas bind: {len(taken_in)} region(s) taken in ({', '.join(taken_in)}) in place of "
+                      f"{len(left_out)} above the cutoff ({', '.join(left_out)})")
+            else:
+                print("  quotas do not bind (the first regions of the order already meet them)")
         if run.shortfall:
             print(f"  shortfall: {run.shortfall} places left empty (too few eligible regions or quotas)")
     print(f"wrote {args.out} ({fmt}, {len(table)} rows)")
