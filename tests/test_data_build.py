@@ -15,9 +15,9 @@ from data_helpers import linked_copy, raw_or_skip
 from smartcity_analysis import paths
 from smartcity_analysis.databuild import build
 from smartcity_analysis.databuild.matching import NameMatcher, name_key, split_type
-from smartcity_analysis.databuild.output import write_bytes_atomic
-from smartcity_analysis.databuild.regions import title_name
+from smartcity_analysis.databuild.region_table import title_name
 from smartcity_analysis.errors import RawDataError
+from smartcity_analysis.files import write_atomic
 
 OUTPUTS = ("regions.csv", "indicators.csv", "indicators_secondary.csv", "indicators.yml",
            "sources.yml", "datapackage.json", "boundaries.geojson", "programme/cohorts.csv")
@@ -117,7 +117,7 @@ def test_atomic_write_leaves_target_untouched_on_failure(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
-        write_bytes_atomic(target, b"new\n")
+        write_atomic(target, b"new\n")
     assert target.read_bytes() == b"old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
 

@@ -38,12 +38,12 @@ from smartcity_analysis.databuild.matching import NameMatcher
 from smartcity_analysis.databuild.output import (
     csv_bytes,
     json_bytes,
-    write_bytes_atomic,
     yaml_bytes,
 )
 from smartcity_analysis.databuild.rawfiles import LONG_COLUMNS
-from smartcity_analysis.databuild.regions import build_regions
+from smartcity_analysis.databuild.region_table import build_regions
 from smartcity_analysis.errors import RawDataError
+from smartcity_analysis.files import write_atomic
 
 #: ``source_id`` of values computed by the build from other published values (flag ``derived``).
 DERIVED = "derived"
@@ -453,7 +453,7 @@ def build(
                 geo_quarcs.simplified_boundaries(polygons, names), indent=None),
         }
         for rel, data in files.items():
-            write_bytes_atomic(out / rel, data)
+            write_atomic(out / rel, data)
             written.append(out / rel)
     bar.update()
     bar.close()
