@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 from smartcity_analysis.selection import (
     HEAD_COLUMNS,
     TAIL_COLUMNS,
+    CohortSelection,
     evaluate_eligibility,
+    quota_effect,
     quota_violations,
+    reason_counts,
     run_cohorts,
     run_selection,
     select_cohort,
@@ -95,6 +98,29 @@ def test_quotas_by_hand():
     sel = select_cohort(["1101", "1102", "1103", "1171"], 3, regions=REGIONS,
                         quotas=QuotaSpec(type_mix=(TypeMix("kota", min_share=0.3),)))
     assert sel == ["1101", "1102", "1171"]
+
+
+def test_quota_effect_by_hand():
+    """The order of test_quotas_by_hand with at least 3 of 4 outside Java: the unconstrained top 4 is
+    3201, 3202, 3203, 3271 (all Java); the quota takes 1101, 6301, 1102 in their place and keeps 3201."""
+    from smartcity_analysis.spec import CohortSpec
+
+    order = ("3201", "3202", "3203", "3271", "1101", "6301", "1102")
+    sel = select_cohort(order, 4, regions=REGIONS, quotas=QuotaSpec(min_share_outside_java=0.75))
+
+    def run(selected):
+        return CohortSelection(CohortSpec(2018, 4, 2017), pd.DataFrame(), None, tuple(selected), order, 0, ())
+
+    assert quota_effect(run(sel)) == (("1101", "6301", "1102"), ("3202", "3203", "3271"))
+    assert quota_effect(run(order[:4])) == ((), ())  # no quota binds
+
+
+def test_reason_counts_by_hand():
+    t = pd.DataFrame({"in_pool": [True, True, True, False, True],
+                      "fail_reasons": ["A;B", "A", "", "A", "B:missing"]})
+    # the region out of the pool is not counted; a region failing two rules counts under both codes
+    assert reason_counts(t) == {"A": 2, "B": 1, "B:missing": 1}
+    assert list(reason_counts(t)) == ["A", "B", "B:missing"]
 
 
 # ---------------------------------------------------------------- hypothesis properties
