@@ -1,4 +1,4 @@
-"""``smartcity explain --spec FILE [--out DIR] [--bootstrap N] ...``: explain the actual cohorts."""
+"""``smartcity explain --spec SPEC [--out DIR] [--bootstrap N] ...``: explain the actual cohorts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import os
 from pathlib import Path
 
-from smartcity_analysis.cache import write_file_atomic
+from smartcity_analysis.files import write_atomic
 
 
 def register(subparsers) -> None:
@@ -30,7 +30,8 @@ def register(subparsers) -> None:
             "cached; --out writes the tables (CSV) and summary.json. Method: docs/explanation.md."
         ),
     )
-    p.add_argument("--spec", required=True, metavar="FILE", help="criteria spec (YAML)")
+    p.add_argument("--spec", required=True, metavar="SPEC",
+                   help="criteria spec: a shipped name (e.g. kominfo_prescreen) or the path of a YAML file")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="folder for the tables and summary.json (created if missing; default: "
                         "print and cache only)")
@@ -72,7 +73,7 @@ def write_explanation(result, out: str | os.PathLike) -> list[Path]:
     written = []
     for name, table in result.tables.items():
         path = out / f"{name}.csv"
-        write_file_atomic(path, lambda tmp, t=table: t.to_csv(tmp, index=False, float_format="%.10g",
+        write_atomic(path, lambda tmp, t=table: t.to_csv(tmp, index=False, float_format="%.10g",
                                                               lineterminator="\n"))
         written.append(path)
     path = out / "summary.json"
@@ -82,7 +83,7 @@ def write_explanation(result, out: str | os.PathLike) -> list[Path]:
             json.dump(result.summary, fh, indent=1, allow_nan=False, default=str)
             fh.write("\n")
 
-    write_file_atomic(path, dump)
+    write_atomic(path, dump)
     written.append(path)
     return written
 
@@ -185,7 +186,7 @@ def settings_from_args(args: argparse.Namespace):
 def _explain(args: argparse.Namespace) -> int:
     from smartcity_analysis.errors import InputError
     from smartcity_analysis.explanation import load_or_run_explanation
-    from smartcity_analysis.spec import load_spec
+    from smartcity_analysis.spec import resolve_spec
 
     if args.bootstrap < 0:
         raise InputError(f"--bootstrap must be 0 or a positive integer. Got {args.bootstrap}.")
@@ -194,7 +195,7 @@ def _explain(args: argparse.Namespace) -> int:
     if args.out and not Path(args.out).parent.exists():
         raise InputError(f"Parent folder of --out '{args.out}' does not exist. Create it or choose "
                          "another --out.")
-    spec = load_spec(args.spec)
+    spec = resolve_spec(args.spec)
     settings = settings_from_args(args)
     result = load_or_run_explanation(spec, settings=settings, refresh=args.refresh,
                                      progress=not args.no_progress)

@@ -1,4 +1,4 @@
-"""``smartcity robustness --spec FILE [--cohort YEAR] --draws N --seed S --out DIR``.
+"""``smartcity robustness --spec SPEC [--cohort YEAR] --draws N --seed S --out DIR``.
 
 Monte Carlo robustness of a spec's cohort selection (P(selected), rank intervals, robustness class),
 Sobol sensitivity and possible/necessary selection; results are cached so reports only load them.
@@ -12,7 +12,7 @@ import math
 import os
 from pathlib import Path
 
-from smartcity_analysis.cache import write_file_atomic
+from smartcity_analysis.files import write_atomic
 
 
 def register(subparsers) -> None:
@@ -36,7 +36,8 @@ def register(subparsers) -> None:
             "docs/robustness.md."
         ),
     )
-    p.add_argument("--spec", required=True, metavar="FILE", help="criteria spec (YAML)")
+    p.add_argument("--spec", required=True, metavar="SPEC",
+                   help="criteria spec: a shipped name (e.g. kominfo_prescreen) or the path of a YAML file")
     p.add_argument(
         "--cohort",
         type=int,
@@ -106,7 +107,7 @@ def write_robustness(results: dict, out: str | os.PathLike) -> list[Path]:
     for year, res in results.items():
         for name, table in (("regions", res.regions.reset_index()), ("sobol", res.sobol)):
             path = out / f"{name}_{year}.csv"
-            write_file_atomic(
+            write_atomic(
                 path,
                 lambda tmp, t=table: t.to_csv(
                     tmp, index=False, float_format="%.10g", lineterminator="\n"
@@ -115,7 +116,7 @@ def write_robustness(results: dict, out: str | os.PathLike) -> list[Path]:
             written.append(path)
     path = out / "summary.json"
     summary = {str(y): _clean(dict(r.summary)) for y, r in results.items()}
-    write_file_atomic(
+    write_atomic(
         path,
         lambda tmp: Path(tmp).write_text(
             json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8"
@@ -127,9 +128,9 @@ def write_robustness(results: dict, out: str | os.PathLike) -> list[Path]:
 
 def _robustness(args) -> int:
     from smartcity_analysis.robustness import RobustnessSettings, run_robustness
-    from smartcity_analysis.spec import load_spec
+    from smartcity_analysis.spec import resolve_spec
 
-    spec = load_spec(args.spec)
+    spec = resolve_spec(args.spec)
     settings = RobustnessSettings.for_spec(
         spec, draws=args.draws, seed=args.seed, sobol_base=args.sobol
     )
