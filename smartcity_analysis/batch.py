@@ -25,7 +25,6 @@ import multiprocessing
 import multiprocessing.util
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,6 +39,7 @@ from typing import Any
 from smartcity_analysis import __version__
 from smartcity_analysis.cache import file_sha256
 from smartcity_analysis.errors import InputError
+from smartcity_analysis.kernels import WARMUP_CODE, start_kernel, stop_kernel
 from smartcity_analysis.paths import data_dir, notebooks_dir, specs_dir
 
 #: Version of the manifest layout; bump when keys change meaning.
@@ -47,24 +47,6 @@ MANIFEST_SCHEMA = 1
 
 #: Key of the national overview job in the manifest (region jobs use their 4-char region code).
 OVERVIEW_KEY = "overview"
-
-#: Code run once in every fresh kernel so that each report only pays for its own work.
-WARMUP_CODE = """\
-import warnings
-warnings.filterwarnings("ignore")
-import numpy, pandas, matplotlib
-import matplotlib.pyplot
-for _mod in ("smartcity_analysis.report", "smartcity_analysis.overview", "smartcity_analysis.plots"):
-    try:
-        __import__(_mod)
-    except Exception:
-        pass
-del _mod
-import gc
-gc.collect()
-gc.freeze()  # what the warm-up imported stays: keep it out of every later collection
-del gc
-"""
 
 #: Output formats a batch can write.
 FORMATS = ("pdf", "html", "ipynb")
@@ -284,60 +266,6 @@ def is_up_to_date(cohort_dir: Path, entry: Mapping[str, Any] | None, input_hash:
 # worker side: one warm kernel per worker
 # --------------------------------------------------------------------------------------------------
 _WORKER: dict[str, Any] = {"km": None}
-
-
-def _kernel_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # Figures must reach the notebook's outputs: an inherited MPLBACKEND=Agg (test suites, headless
-    # shells) would silently drop every figure from the reports.
-    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    env.setdefault("PYTHONWARNINGS", "ignore")
-    return env
-
-
-def start_kernel(warmup: str | None = WARMUP_CODE, cwd: str | os.PathLike | None = None, *,
-                 while_starting: Callable[[], Any] | None = None):
-    """Start a Python kernel, run ``warmup`` in it, and return its ``KernelManager``.
-
-    The kernel runs this interpreter (``sys.executable``), so the package and its data are the ones of
-    the calling environment. ``while_starting`` is called after the kernel process is launched and
-    before waiting for it (the batch worker imports its own rendering modules there, in parallel with
-    the kernel's start-up).
-    """
-    from jupyter_client.manager import KernelManager
-
-    warnings.filterwarnings("ignore", message=".*unencrypted.*")
-    km = KernelManager(kernel_name="python3")
-    # The kernel process's own stderr only carries ipykernel's start-up log (the harmless
-    # "unencrypted TCP" warning); errors of the notebook code travel over IOPub, not here.
-    quiet = {} if os.environ.get("SMARTCITY_BATCH_TRACEBACK") else {"stderr": subprocess.DEVNULL}
-    km.start_kernel(env=_kernel_env(), cwd=str(cwd or notebooks_dir()), **quiet)
-    if while_starting is not None:
-        with contextlib.suppress(Exception):
-            while_starting()
-    if warmup:
-        kc = km.client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
-            kc.execute_interactive(
-                warmup, store_history=False, timeout=180, output_hook=lambda msg: None
-            )
-        finally:
-            kc.stop_channels()
-    return km
-
-
-def stop_kernel(km) -> None:
-    """Shut a kernel down, ignoring a kernel that is already gone."""
-    if km is None:
-        return
-    from smartcity_analysis.rendering import release_client
-
-    release_client(km)
-    with contextlib.suppress(Exception):
-        km.shutdown_kernel(now=True)
 
 
 def _init_worker(warmup: str | None, ready=None) -> None:

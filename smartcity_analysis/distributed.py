@@ -27,15 +27,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from smartcity_analysis.batch import (
-    WARMUP_CODE,
-    BatchJob,
-    JobOutcome,
-    execute_job,
-    start_kernel,
-    stop_kernel,
-)
+from smartcity_analysis.batch import BatchJob, JobOutcome, execute_job
 from smartcity_analysis.errors import InputError
+from smartcity_analysis.kernels import WARMUP_CODE, start_kernel, stop_kernel
 
 #: Name under which the kernel plugin is registered on every worker.
 PLUGIN_NAME = "smartcity-warm-kernels"

@@ -14,7 +14,6 @@ Regenerate the committed golden notebooks (``tests/golden/``) after an intended 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
 import logging
 import os
@@ -30,6 +29,7 @@ from nbconvert.exporters import HTMLExporter
 from traitlets import default
 
 from smartcity_analysis.errors import ComputationError, InputError
+from smartcity_analysis.kernels import RESET_TAG, WARM_ENGINE, register_warm_engine, reset_cell
 from smartcity_analysis.paths import REPO_ROOT, notebooks_dir
 
 #: Formats :func:`render_report` can write, with their file extensions.
@@ -37,9 +37,6 @@ FORMATS = {"pdf": "pdf", "html": "html", "ipynb": "ipynb"}
 
 #: The notebook template of the region report (a name in ``notebooks/`` or a path).
 REPORT_TEMPLATE = "region_report"
-
-#: Tag of the ``%reset -f`` cell inserted when a warm kernel is reused; removed from the output.
-RESET_TAG = "smartcity-reset"
 
 #: Cell tags whose cells never reach the HTML/PDF (the parameter cells and the reset cell).
 HIDDEN_CELL_TAGS = frozenset({RESET_TAG, "parameters", "injected-parameters", "remove-cell"})
@@ -119,112 +116,6 @@ def resolve_template(template: str | os.PathLike) -> Path:
     )
 
 
-#: Source of the first cell run in a warm kernel: clear the previous report's namespace, then move
-#: what survived (imported modules, per-kernel memos) out of the cyclic garbage collector's reach.
-#: ``%reset -f`` ends in a full collection, which costs ~0.2 s per report over the ~200,000 objects
-#: of a warm kernel and ~0.4 ms once they are frozen (measured here; docs/batch.md). Freezing right
-#: after a full collection freezes only live objects; the next report's garbage is collected as usual.
-RESET_SOURCE = "%reset -f\nimport gc as _gc\n_gc.freeze()\ndel _gc"
-
-
-def _reset_cell():
-    import nbformat
-
-    cell = nbformat.v4.new_code_cell(RESET_SOURCE)
-    cell.metadata["tags"] = [RESET_TAG]
-    return cell
-
-
-#: One started, ready kernel client per warm kernel: ``{id(km): (km, client)}``.
-_KEPT_CLIENTS: dict[int, tuple[Any, Any]] = {}
-_KEPT_LOCK = threading.Lock()
-
-
-def kept_client(km):
-    """The kernel client kept for the warm kernel ``km``: started and ready, created on first use.
-
-    papermill (nbclient) otherwise connects a new client for every notebook and waits for it to be
-    ready, which includes 0.2 s of listening for stray IOPub messages (``wait_for_ready``): idle time on
-    every report of a batch. Clients of one kernel manager share its session identity, so only one
-    of them may be live at a time; this one is used for every notebook run on ``km`` until
-    :func:`release_client`.
-    """
-    with _KEPT_LOCK:
-        entry = _KEPT_CLIENTS.get(id(km))
-        if entry is not None and entry[0] is km and entry[1].channels_running:
-            return entry[1]
-        if entry is not None:
-            with contextlib.suppress(Exception):
-                entry[1].stop_channels()
-        kc = km.client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                kc.stop_channels()
-            raise
-        kc.allow_stdin = False
-        _KEPT_CLIENTS[id(km)] = (km, kc)
-        return kc
-
-
-def release_client(km) -> None:
-    """Stop and forget the client kept for ``km`` (call before shutting the kernel down)."""
-    with _KEPT_LOCK:
-        entry = _KEPT_CLIENTS.pop(id(km), None)
-    if entry is not None:
-        with contextlib.suppress(Exception):
-            entry[1].stop_channels()
-
-
-def _register_warm_engine() -> None:
-    """Register the papermill engine ``smartcity_warm`` (nbclient with the kept client of ``km``).
-
-    papermill's own ``nbclient`` engine always connects a new client; this one hands nbclient the
-    client of :func:`kept_client`, so nbclient skips connecting. Everything else (parameter
-    injection, per-cell metadata, error cells) is papermill's.
-
-    References
-    ----------
-    papermill, "Extending papermill through entry points" (custom engines):
-    https://papermill.readthedocs.io/en/latest/extending-entry-points.html
-    """
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.exceptions import PapermillException
-
-    try:
-        papermill_engines.get_engine(WARM_ENGINE)
-        return
-    except PapermillException:
-        pass
-
-    class KeptClientNotebookClient(PapermillNotebookClient):
-        def __init__(self, nb_man, km=None, **kw):
-            super().__init__(nb_man, km=km, **kw)
-            self.kc = kept_client(km)
-
-    class WarmKernelEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None,
-                                     **kwargs):
-            for unused in ("input_path", "timeout", "startup_timeout"):
-                kwargs.pop(unused, None)
-            return KeptClientNotebookClient(
-                nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
-                kernel_name=kernel_name, log=logging.getLogger("papermill"), log_output=log_output,
-                stdout_file=stdout_file, stderr_file=stderr_file, **kwargs,
-            ).execute()
-
-    papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
-
-
-#: Name of the papermill engine used with a warm kernel (:func:`_register_warm_engine`).
-WARM_ENGINE = "smartcity_warm"
-
-
 def execute_notebook(
     template: str | os.PathLike,
     parameters: Mapping[str, Any],
@@ -246,9 +137,10 @@ def execute_notebook(
         Where to write the executed notebook (atomically, only when execution succeeded).
     km : jupyter_client.KernelManager, optional
         A warm kernel to reuse (batch rendering). A first cell ``%reset -f`` tagged ``smartcity-reset``
-        (:data:`RESET_SOURCE`) clears the previous report's namespace; that cell is removed from the
-        returned notebook. The notebook runs through one client kept per kernel (:func:`kept_client`).
-        The kernel is left running (its owner calls :func:`release_client`, then shuts it down).
+        (:func:`smartcity_analysis.kernels.reset_cell`) clears the previous report's namespace; that
+        cell is removed from the returned notebook. The notebook runs through one client kept per
+        kernel (:func:`smartcity_analysis.kernels.kept_client`). The kernel is left running (its owner
+        stops it with :func:`smartcity_analysis.kernels.stop_kernel`).
     cwd : path-like, optional
         Working directory of the kernel; defaults to the notebooks directory.
 
@@ -280,8 +172,8 @@ def execute_notebook(
     path = resolve_template(template)
     nb = nbformat.read(path, as_version=4)
     if km is not None:
-        nb.cells.insert(0, _reset_cell())
-        _register_warm_engine()
+        nb.cells.insert(0, reset_cell())
+        register_warm_engine()
     workdir = Path(cwd) if cwd is not None else notebooks_dir()
     try:
         executed = papermill.execute_notebook(
