@@ -8,7 +8,7 @@ selection of the spec against the actual cohort; robustness (the contestable reg
 the actual cohort; spatial equity (Java versus outside Java, provinces).
 
 The cohort results (index build, selection, robustness) are computed once per (spec, cohort, draws,
-seed) and shared with :mod:`smartcity_analysis.site` through :func:`load_cohort_results`.
+seed) and shared with :mod:`smartcity_analysis.batch.index_page` through :func:`load_cohort_results`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis.errors import InputError
+from smartcity_analysis.errors import InputError, SmartcityError
 
 #: Cohort years covered.
 COHORT_YEARS = (2017, 2018, 2019)
@@ -250,6 +251,45 @@ def load_cohort_results(
         spec_arg, _spec_key(spec_arg), int(cohort),
         int(defaults.draws if draws is None else draws), int(defaults.seed if seed is None else seed),
     )
+
+
+def prepare_shared_results(
+    *, cohort: int, spec: Any = "", draws: int | None = None, seed: int | None = None, progress: bool = True
+) -> None:
+    """Load or compute the cached shared results (index, robustness, explanation) before any kernel runs.
+
+    Used by ``smartcity report`` for one region and by :func:`smartcity_analysis.batch.run_batch`.
+    Computing them here first means a first run on an empty cache says what it is doing instead of
+    waiting silently inside a kernel, and the workers of a batch do not all miss the cache at the same
+    moment and compute the same Monte Carlo and explanation in parallel.
+
+    Parameters
+    ----------
+    cohort, spec, draws, seed
+        As :func:`load_cohort_results`.
+    progress : bool
+        Say on stderr what is being prepared (and warn when it is incomplete).
+
+    Raises
+    ------
+    SmartcityError
+        Bad input (an unknown spec, a cohort the spec does not declare): nothing has been rendered or
+        written yet, so the command stops here with one line and exit code 2.
+
+    Notes
+    -----
+    Any other failure is not fatal: the documents then say themselves which results they could not
+    load.
+    """
+    if progress:
+        sys.stderr.write("smartcity: loading or computing the shared results (index, robustness, explanation)\n")
+    try:
+        load_cohort_results(cohort=cohort, spec=spec, draws=draws, seed=seed)
+    except SmartcityError:
+        raise
+    except Exception as exc:  # the documents state what is missing
+        if progress:
+            sys.stderr.write(f"smartcity: warning: shared results incomplete ({type(exc).__name__}: {exc})\n")
 
 
 # --------------------------------------------------------------------------------------------------

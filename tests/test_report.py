@@ -164,7 +164,7 @@ def test_cli_bad_region_one_line_exit_2_no_file(region, message, tmp_path, capsy
 
 
 def test_cli_batch_options_delegate_or_fail_clearly(tmp_path, capsys, monkeypatch):
-    import smartcity_analysis.batch as batch
+    import smartcity_analysis.cli.report as cli_report
 
     seen = {}
 
@@ -175,7 +175,7 @@ def test_cli_batch_options_delegate_or_fail_clearly(tmp_path, capsys, monkeypatc
         seen["regions"], seen["kw"] = regions, kw
         return Summary()
 
-    monkeypatch.setattr(batch, "run_batch", fake_run_batch)
+    monkeypatch.setattr(cli_report, "run_batch", fake_run_batch)
     code = main(["report", "--regions", "6372,Kota Bandung", "--cohort", "2019", "--out", str(tmp_path),
                  "--jobs", "3", "--draws", "500", "--seed", "7"])
     assert code == 0

@@ -12,11 +12,16 @@ from __future__ import annotations
 import html
 import math
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from smartcity_analysis.batch.manifest import OVERVIEW_KEY, read_manifest
+from smartcity_analysis.loaders import load_cohorts, load_regions
+from smartcity_analysis.overview import load_cohort_results
 
 #: Columns of the index table, in display order, with their header text.
 INDEX_COLUMNS = {
@@ -259,11 +264,8 @@ def write_index(
     pathlib.Path
         The written page.
     """
-    import time
-
-    from smartcity_analysis.batch import OVERVIEW_KEY, read_manifest
-    from smartcity_analysis.loaders import load_cohorts, load_regions
-    from smartcity_analysis.overview import load_cohort_results
+    # rendering imports nbconvert, hence jsonschema; a spawned batch worker imports this package before
+    # it keeps jsonschema from building the rfc3987 grammar (batch.local._import_renderer_modules).
     from smartcity_analysis.rendering import write_atomic
 
     cohort_dir = Path(out_dir) / str(cohort)

@@ -1,6 +1,6 @@
 """Scale a report batch out on an existing Dask ``distributed`` cluster (``--scheduler tcp://HOST:PORT``).
 
-The same :class:`~smartcity_analysis.batch.BatchJob` list that the local process pool runs is submitted
+The same :class:`~smartcity_analysis.batch.jobs.BatchJob` list that the local process pool runs is submitted
 to the cluster's workers. Each worker keeps warm Jupyter kernels through :class:`WarmKernelPlugin` (a
 Dask worker plugin): a kernel is started the first time a worker thread needs one, imports the heavy
 modules once, and is handed from report to report (``%reset -f`` in between), at most one kernel per
@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from smartcity_analysis.batch import BatchJob, JobOutcome, execute_job
+from smartcity_analysis.batch.jobs import BatchJob, JobOutcome, execute_job, failed_outcome
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.kernels import WARMUP_CODE, start_kernel, stop_kernel
 
@@ -115,15 +114,6 @@ def run_on_worker(job: BatchJob, out_dir: str, fmt: str) -> JobOutcome:
         plugin.release(km)
 
 
-def _lost(job: BatchJob, exc: BaseException) -> JobOutcome:
-    return JobOutcome(
-        key=job.key, kind=job.kind, label=job.label, status="failed",
-        error=f"lost on the cluster: {type(exc).__name__}: {exc}", duration_s=0.0,
-        input_hash=job.input_hash, output=None, output_hash=None,
-        finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    )
-
-
 def connect(scheduler: str, timeout: float = 30):
     """Connect a ``distributed.Client`` to ``tcp://HOST:PORT``, with a helpful error when that fails.
 
@@ -175,7 +165,7 @@ def iter_cluster(
                 try:
                     outcome = future.result()
                 except Exception as exc:
-                    outcome = _lost(by_key[future.key], exc)
+                    outcome = failed_outcome(by_key[future.key], f"lost on the cluster: {type(exc).__name__}: {exc}")
                 yield outcome
     finally:
         client.close()
