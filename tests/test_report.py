@@ -12,12 +12,12 @@ import pytest
 
 from smartcity_analysis import api, loaders, report
 from smartcity_analysis.cli import main
-from smartcity_analysis.errors import InputError
+from smartcity_analysis.errors import ComputationError, InputError
 from smartcity_analysis.report import ReportParams
 
 
 def _missing(*_args, **_kw):
-    raise ModuleNotFoundError("not in this test", name="smartcity_analysis.robustness")
+    raise ComputationError("not computed in this test")
 
 
 @pytest.fixture(scope="module")
@@ -211,14 +211,26 @@ def test_six_pillars_2016_papua_regency_names_every_missing_value():
 
 def test_a_failing_optional_result_becomes_a_notice_not_a_crash(monkeypatch):
     def boom(*_a, **_k):
-        raise ValueError("simulated failure")
+        raise ComputationError("simulated failure")
 
     monkeypatch.setattr(report.context, "_load_robustness", boom)
     monkeypatch.setattr(report.context, "_load_explanation", _missing)
     c = report.load_context(ReportParams(region="6372", cohort=2018))
     assert not c.robustness_status.ok
-    assert "ValueError: simulated failure" in c.robustness_status.message
+    assert "could not be computed: simulated failure" in c.robustness_status.message
     assert "simulated failure" in str(report.robustness_summary(c))
+
+
+@pytest.mark.parametrize("error", [ModuleNotFoundError("no module", name="smartcity_analysis.robustness"),
+                                   AttributeError("typo in the loader")])
+def test_a_packaging_or_programming_error_fails_the_report_loudly(monkeypatch, error):
+    def broken(*_a, **_k):
+        raise error
+
+    monkeypatch.setattr(report.context, "_load_robustness", broken)
+    monkeypatch.setattr(report.context, "_load_explanation", _missing)
+    with pytest.raises(type(error)):
+        report.load_context(ReportParams(region="6372", cohort=2018))
 
 
 def test_region_selected_in_an_earlier_cohort_is_out_of_the_pool(monkeypatch):

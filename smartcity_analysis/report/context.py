@@ -103,18 +103,17 @@ def resolve_spec_path(spec: str) -> Path:
 
 
 def _optional(loader: Callable[[], Mapping[str, Any]], what: str) -> tuple[Mapping[str, Any], Availability]:
-    """Run ``loader``; on any failure return ``({}, Availability(False, why))``: the report then says
-    plainly that this result is not available and why, instead of failing as a whole."""
+    """Run ``loader``; when it fails with a computation or input error (:class:`SmartcityError`) return
+    ``({}, Availability(False, why))``: the report then says plainly that this result is not available
+    and why, instead of failing as a whole.
+
+    Anything else (a missing module, a typo in a loader) is a packaging or programming error and
+    propagates: it must fail the report loudly, not become a sentence in the PDF.
+    """
     try:
         return loader(), Availability(True)
-    except ModuleNotFoundError as exc:
-        return {}, Availability(False, f"the {what} module ({exc.name}) is not installed in this build")
-    except (ImportError, AttributeError) as exc:
-        return {}, Availability(False, f"the {what} results cannot be loaded in this build ({exc})")
     except SmartcityError as exc:
         return {}, Availability(False, f"the {what} could not be computed: {exc}")
-    except Exception as exc:  # noqa: BLE001 - a failing optional part must not sink the whole report
-        return {}, Availability(False, f"the {what} failed ({type(exc).__name__}: {exc})")
 
 
 def _load_robustness(spec, params: ReportParams) -> Mapping[str, Any]:
