@@ -256,3 +256,13 @@ def test_cli_batch_records_a_failing_region_and_exits_nonzero(tmp_path, monkeypa
     page = (out / "2018" / "index.html").read_text()
     assert '<a href="6372-toy.pdf">PDF</a>' in page and 'href="overview-toy.pdf"' in page
     assert "1101-toy.pdf" not in page  # no link to a report that failed
+
+
+def test_a_bad_spec_stops_the_batch_before_anything_is_written(tmp_path):
+    # one preparation step with one error policy (overview.prepare_shared_results): bad input is exit 2
+    # before any kernel starts, not one failed report per region
+    from smartcity_analysis.errors import SmartcityError
+
+    with pytest.raises(SmartcityError, match="no_such_spec"):
+        batch_run.run_batch(["6372"], cohort=2018, spec="no_such_spec", out_dir=tmp_path, progress=False)
+    assert list(tmp_path.iterdir()) == []

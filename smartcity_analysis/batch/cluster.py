@@ -99,7 +99,7 @@ class WarmKernelPlugin(_WorkerPluginBase):
 
 def run_on_worker(job: BatchJob, out_dir: str, fmt: str) -> JobOutcome:
     """Dask task: render one job with one of this worker's warm kernels."""
-    from distributed import get_worker
+    from distributed import get_worker  # optional dependency: see the import of WorkerPlugin above
 
     worker = get_worker()
     plugin = worker.plugins.get(PLUGIN_NAME)
@@ -122,7 +122,7 @@ def connect(scheduler: str, timeout: float = 30):
     InputError
         When the address is malformed or no scheduler answers there.
     """
-    from distributed import Client
+    from distributed import Client  # optional dependency: see the import of WorkerPlugin above
 
     if "://" not in scheduler:
         raise InputError(
@@ -149,6 +149,7 @@ def iter_cluster(
     """
     if not jobs:
         return
+    # optional dependency: see the import of WorkerPlugin above
     from distributed import as_completed
 
     client = connect(scheduler)
