@@ -29,12 +29,10 @@ import tracemalloc
 import numpy as np
 
 from smartcity_analysis.paths import specs_dir
-from smartcity_analysis.robustness import (
-    draw_plan,
-    evaluate_plan,
-    evaluate_plan_reference,
-    problem_from_spec,
-)
+from smartcity_analysis.robustness.from_spec import problem_from_spec
+from smartcity_analysis.robustness.kernel import evaluate_plan
+from smartcity_analysis.robustness.plans import draw_plan
+from smartcity_analysis.robustness.reference import evaluate_plan_reference
 
 
 def main() -> None:

@@ -21,6 +21,8 @@ from typing import Any
 import pandas as pd
 
 from smartcity_analysis.errors import InputError
+from smartcity_analysis.selection import run_cohorts
+from smartcity_analysis.spec import resolve_spec
 
 
 @dataclass(frozen=True)
@@ -161,8 +163,6 @@ def apply_settings(spec, cohort: int, settings: ExplorerSettings):
 
 
 def _run(spec, cohort: int, thresholds: dict[str, float] | None) -> pd.DataFrame:
-    from smartcity_analysis.selection import run_cohorts
-
     runs = run_cohorts(spec, until=cohort, thresholds=thresholds or None)
     return runs[int(cohort)].table.set_index("region_code")
 
@@ -408,10 +408,8 @@ def build_explorer(cohort: int = 2018, spec: str = "", *, top: int = 20) -> Expl
         Cohort year.
     spec : str
         Spec path or shipped name; ``""`` is the package default (see
-        :func:`smartcity_analysis.overview.resolve_spec`).
+        :func:`smartcity_analysis.spec.resolve_spec`).
     top : int
         Rows of the ranking table.
     """
-    from smartcity_analysis.overview import resolve_spec
-
     return Explorer(resolve_spec(spec), cohort, top=top)

@@ -7,16 +7,15 @@ the declared criteria and which have data; distributions, correlations and Cronb
 selection of the spec against the actual cohort; robustness (the contestable regions); weights revealed by
 the actual cohort; spatial equity (Java versus outside Java, provinces).
 
-The cohort results (index build, selection, robustness) are computed once per (spec, cohort, draws,
-seed) and shared with :mod:`smartcity_analysis.batch.index_page` through :func:`load_cohort_results`.
+The cohort results (index build, selection, robustness, explanation) come from
+:func:`smartcity_analysis.results.load_cohort_results`, the one memo shared with the region reports, the
+index page and the explorer.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,13 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis.errors import InputError, SmartcityError
-
-#: Cohort years covered.
-COHORT_YEARS = (2017, 2018, 2019)
-
-#: Shipped spec used when ``spec`` is ``""`` (first one found), before falling back to any shipped spec.
-DEFAULT_SPEC_NAMES = ("kominfo_prescreen", "default")
+from smartcity_analysis.diagnostics import correlation_matrix, cronbach_alpha
+from smartcity_analysis.errors import InputError
+from smartcity_analysis.explanation.revealed import auc_score, fit_logistic_weights
+from smartcity_analysis.loaders import load_indicator_registry, load_regions
+from smartcity_analysis.results import CohortResults, RunParams, load_cohort_results
 
 #: Actual-cohort statuses counted as "actually selected" in a cohort: the MoU list (the outcome of the
 #: pre-screen and assessment), the explanation's default outcome definition, so that the overview and
@@ -45,251 +42,25 @@ OVERVIEW_STEM = "national-overview"
 
 
 @dataclass(frozen=True)
-class OverviewParams:
+class OverviewParams(RunParams):
     """Parameters of the national overview (papermill parameters of the overview notebook).
 
     Parameters
     ----------
     cohort : int
-        Cohort year (2017, 2018 or 2019).
+        Cohort year; one of the spec's cohorts.
     spec : str
-        Criteria spec: YAML path or shipped spec name; ``""`` means the package's default spec.
+        Criteria spec: a shipped name or the path of a YAML file; ``""`` means the default spec.
     draws : int
         Monte Carlo draws of the robustness analysis.
-
-    Notes
-    -----
-    The defaults equal those of :class:`smartcity_analysis.report.ReportParams` (a test checks it), so
-    the overview and the region reports read the same cached results.
     seed : int
         Seed of the robustness draws.
-    """
-
-    cohort: int = 2018
-    spec: str = "kominfo_prescreen"
-    draws: int = 10000
-    seed: int = 2017
-
-    def validate(self) -> OverviewParams:
-        """Check types and ranges; return ``self``.
-
-        Raises
-        ------
-        InputError
-            Naming the field, the value got and what was expected.
-        """
-        from smartcity_analysis.report import check_parameters
-
-        check_parameters(self, "Overview")
-        return self
-
-    def to_parameters(self) -> dict[str, Any]:
-        """The papermill parameters dict."""
-        return dataclasses.asdict(self)
-
-
-# --------------------------------------------------------------------------------------------------
-# shared cohort results (overview, index page, explorer)
-# --------------------------------------------------------------------------------------------------
-def resolve_spec(spec: Any = ""):
-    """Load a spec given as a ``Spec``, a YAML path, a shipped spec name, or ``""`` (the default).
-
-    Raises
-    ------
-    InputError
-        When ``""`` is given and no spec is shipped in ``specs/``.
-    SpecError
-        When the file is not a valid spec.
-    """
-    from smartcity_analysis.paths import specs_dir
-    from smartcity_analysis.spec import Spec, list_specs, load_spec
-
-    if isinstance(spec, Spec):
-        return spec
-    if spec is None or str(spec) == "":
-        try:  # the engine's own notion of the default spec, when it offers one
-            from smartcity_analysis import api
-
-            default = getattr(api, "default_spec", None)
-            if callable(default):
-                return default()
-        except ImportError:
-            pass
-        for name in DEFAULT_SPEC_NAMES:
-            path = specs_dir() / f"{name}.yml"
-            if path.is_file():
-                return load_spec(path)
-        shipped = list_specs()
-        if not shipped:
-            raise InputError(
-                f"No default criteria spec: '{specs_dir()}' holds no *.yml spec. Pass --spec PATH."
-            )
-        return load_spec(shipped[0])
-    text = str(spec)
-    for candidate in (Path(text), specs_dir() / text, specs_dir() / f"{text}.yml"):
-        if candidate.is_file():
-            return load_spec(candidate)
-    return load_spec(text)  # raises a SpecError naming the missing file
-
-
-def _spec_key(spec: Any) -> str:
-    return resolve_spec(spec).spec_hash
-
-
-@dataclass(frozen=True)
-class CohortResults:
-    """Index build, nominal selection and robustness of one cohort under one spec.
-
-    Attributes
-    ----------
-    spec : Spec
-    run : selection.CohortSelection
-        The cohort's selection run (table, index result with diagnostics, selected codes).
-    selection : DataFrame
-        ``run.table`` (one row per region, ``selection.run_selection`` columns).
-    robustness : DataFrame or None
-        Per-region robustness (``region_code, p_selected, rank_median, rank_p05, rank_p95,
-        robustness_class``); None when it could not be computed (see ``notes``).
-    explanation : dict or None
-        Tables of the cached explanation (``weights``, ``validation``, ``agreement_summary``...).
-    notes : tuple of str
-        What could not be computed and why.
-    """
-
-    spec: Any
-    run: Any
-    selection: pd.DataFrame
-    robustness: pd.DataFrame | None
-    explanation: dict | None = None
-    notes: tuple[str, ...] = ()
-
-
-def _per_region(result: Any) -> pd.DataFrame | None:
-    """The per-region table (with ``p_selected``) of a robustness result, whatever its wrapper."""
-    if isinstance(result, pd.DataFrame):
-        return result if "p_selected" in result.columns else None
-    for name in ("regions", "per_region", "table", "summary"):
-        value = getattr(result, name, None)
-        if isinstance(value, pd.DataFrame) and "p_selected" in value.columns:
-            return value
-    for value in vars(result).values() if hasattr(result, "__dict__") else ():
-        if isinstance(value, pd.DataFrame) and "p_selected" in value.columns:
-            return value
-    return None
-
-
-def _robustness(spec, cohort: int, draws: int, seed: int) -> tuple[pd.DataFrame | None, str | None]:
-    try:
-        from smartcity_analysis import robustness as rob
-    except ImportError as exc:  # pragma: no cover - module is part of the package
-        return None, f"robustness not available ({exc})"
-    run = getattr(rob, "load_or_run_robustness", None) or getattr(rob, "run_robustness", None)
-    if run is None:
-        return None, "robustness not available yet (robustness.run_robustness is missing)"
-    try:  # the same call as the region reports, so every document reads the same cached result
-        table = _per_region(run(spec, cohort=cohort, draws=draws, seed=seed, progress=False))
-    except Exception as exc:
-        return None, f"robustness could not be computed: {type(exc).__name__}: {exc}"
-    if table is None:
-        return None, "robustness result carries no per-region p_selected table"
-    if "region_code" not in table.columns:
-        table = table.rename_axis("region_code").reset_index()
-    table = table.assign(region_code=table["region_code"].astype(str))
-    return table, None
-
-
-@functools.lru_cache(maxsize=8)
-def _cohort_results(spec_arg: str, spec_hash: str, cohort: int, draws: int, seed: int) -> CohortResults:
-    from smartcity_analysis.selection import run_cohorts
-
-    spec = resolve_spec(spec_arg)
-    runs = run_cohorts(spec, until=cohort, diagnostics=True)
-    if cohort not in runs:
-        raise InputError(
-            f"Spec '{spec.id}' declares no cohort {cohort}. Declared: {sorted(runs)}. Pick one of those."
-        )
-    run = runs[cohort]
-    notes = []
-    robustness, note = _robustness(spec, cohort, draws, seed)
-    if note:
-        notes.append(note)
-    explanation, note = _explanation(spec)
-    if note:
-        notes.append(note)
-    return CohortResults(spec=spec, run=run, selection=run.table, robustness=robustness,
-                         explanation=explanation, notes=tuple(notes))
-
-
-def _explanation(spec) -> tuple[dict | None, str | None]:
-    try:  # default settings, as the region reports: one cached explanation per spec and data
-        from smartcity_analysis.explanation.orchestration import load_or_run_explanation
-
-        res = load_or_run_explanation(spec, progress=False)
-    except Exception as exc:
-        return None, f"explanation could not be loaded: {type(exc).__name__}: {exc}"
-    return dict(res.tables), None
-
-
-def load_cohort_results(
-    *, cohort: int, spec: Any = "", draws: int | None = None, seed: int | None = None
-) -> CohortResults:
-    """Cohort results shared by the overview, the index page and the explorer (memoised per process).
-
-    Parameters
-    ----------
-    cohort : int
-    spec : str or Spec
-        See :func:`resolve_spec`.
-    draws, seed : int, optional
-        Robustness settings; None uses the region report's defaults (``report.ReportParams``).
-    """
-    from smartcity_analysis.report import ReportParams
-
-    defaults = ReportParams()  # None means what a region report would use: the same cache entries
-    spec_arg = "" if spec is None else str(spec)
-    return _cohort_results(
-        spec_arg, _spec_key(spec_arg), int(cohort),
-        int(defaults.draws if draws is None else draws), int(defaults.seed if seed is None else seed),
-    )
-
-
-def prepare_shared_results(
-    *, cohort: int, spec: Any = "", draws: int | None = None, seed: int | None = None, progress: bool = True
-) -> None:
-    """Load or compute the cached shared results (index, robustness, explanation) before any kernel runs.
-
-    Used by ``smartcity report`` for one region and by :func:`smartcity_analysis.batch.run_batch`.
-    Computing them here first means a first run on an empty cache says what it is doing instead of
-    waiting silently inside a kernel, and the workers of a batch do not all miss the cache at the same
-    moment and compute the same Monte Carlo and explanation in parallel.
-
-    Parameters
-    ----------
-    cohort, spec, draws, seed
-        As :func:`load_cohort_results`.
-    progress : bool
-        Say on stderr what is being prepared (and warn when it is incomplete).
-
-    Raises
-    ------
-    SmartcityError
-        Bad input (an unknown spec, a cohort the spec does not declare): nothing has been rendered or
-        written yet, so the command stops here with one line and exit code 2.
 
     Notes
     -----
-    Any other failure is not fatal: the documents then say themselves which results they could not
-    load.
+    Exactly the shared :class:`~smartcity_analysis.results.RunParams`: the overview reads the same
+    cached results as the region reports and ``smartcity robustness`` with the same defaults.
     """
-    if progress:
-        sys.stderr.write("smartcity: loading or computing the shared results (index, robustness, explanation)\n")
-    try:
-        load_cohort_results(cohort=cohort, spec=spec, draws=draws, seed=seed)
-    except SmartcityError:
-        raise
-    except Exception as exc:  # the documents state what is missing
-        if progress:
-            sys.stderr.write(f"smartcity: warning: shared results incomplete ({type(exc).__name__}: {exc})\n")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -332,12 +103,8 @@ def load_overview(params: OverviewParams) -> OverviewContext:
     -------
     OverviewContext
     """
-    from smartcity_analysis.loaders import load_regions
-
-    params.validate()
-    results = load_cohort_results(
-        cohort=params.cohort, spec=params.spec, draws=params.draws, seed=params.seed
-    )
+    params = params.validate()
+    results = load_cohort_results(params=params)
     return OverviewContext(params=params, results=results, regions=load_regions(),
                            notes=results.notes)
 
@@ -379,7 +146,6 @@ def criteria_table(ctx: OverviewContext) -> pd.DataFrame:
     Coverage is the share of the 514 regions with a published value in the cohort's data year (before
     any imputation); unavailable criteria have no coverage (NaN).
     """
-    from smartcity_analysis.loaders import load_indicator_registry
 
     spec, res = ctx.spec, ctx.index_result
     registry = load_indicator_registry()
@@ -426,7 +192,6 @@ def unmeasured_criteria(ctx: OverviewContext) -> Markdown:
 
 def correlation(ctx: OverviewContext) -> pd.DataFrame:
     """Pearson correlation of the normalised indicators (pairwise complete), rounded to 2 decimals."""
-    from smartcity_analysis.diagnostics import correlation_matrix
 
     diag = ctx.index_result.diagnostics
     corr = diag.correlation if diag is not None else correlation_matrix(ctx.index_result.normalised)
@@ -450,7 +215,6 @@ def reliability_table(ctx: OverviewContext) -> pd.DataFrame:
         rows.append({"pillar": p.name or p.id, "indicators": len(p.indicators),
                      "Cronbach alpha": alpha, "PC1 share": _pc1(diag, p.id)})
     if diag is not None:
-        from smartcity_analysis.diagnostics import cronbach_alpha
 
         rows.append({"pillar": "all indicators", "indicators": ctx.index_result.normalised.shape[1],
                      "Cronbach alpha": cronbach_alpha(ctx.index_result.normalised),
@@ -581,7 +345,6 @@ def validation_table(ctx: OverviewContext) -> pd.DataFrame:
 
 
 def _revealed_here(ctx: OverviewContext) -> pd.DataFrame:
-    from smartcity_analysis.explanation.revealed import auc_score, fit_logistic_weights
 
     t = ctx.table
     cols = [c for c in t.columns if c.startswith("pillar_")]
@@ -651,12 +414,14 @@ def render_overview(params: Any, out_dir: str | os.PathLike, fmt: str = "pdf", *
     km : jupyter_client.KernelManager, optional
         A warm kernel to reuse.
     """
+    # imported here: rendering pulls in nbconvert and WeasyPrint, which a kernel that only shows the
+    # overview's sections never needs
     from smartcity_analysis.rendering import FORMATS, execute_notebook, write_document
 
     if not isinstance(params, OverviewParams):
         names = {f.name for f in dataclasses.fields(OverviewParams)}
         params = OverviewParams(**{k: v for k, v in dict(params).items() if k in names})
-    params.validate()
+    params = params.validate()
     if fmt not in FORMATS:
         raise InputError(f"Unknown report format '{fmt}'. Expected one of {sorted(FORMATS)}.")
     target = overview_path(out_dir, params.cohort, FORMATS[fmt])

@@ -8,7 +8,6 @@ that keeps every intermediate and its provenance.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 
 from smartcity_analysis import __version__
 from smartcity_analysis.aggregation import aggregate
+from smartcity_analysis.curated.inputs import hash_frame
 from smartcity_analysis.diagnostics import Diagnostics, compute_diagnostics
 from smartcity_analysis.errors import ComputationError, DataError
 from smartcity_analysis.imputation import impute
@@ -103,25 +103,6 @@ class IndexResult:
     def members(self) -> dict[str, list[str]]:
         """Pillar id -> computed indicator codes."""
         return {p: list(g["indicator"]) for p, g in self.weights.groupby("pillar", sort=False)}
-
-
-def hash_frame(df: pd.DataFrame) -> str:
-    """Stable SHA-256 (first 16 hex digits) of a frame's index, columns and values.
-
-    Notes
-    -----
-    SHA-256 over the column names and pandas' row hashes (``pandas.util.hash_pandas_object``) of the frame
-    sorted by index and columns, so the hash does not depend on row or column order.
-
-    References
-    ----------
-    .. [1] pandas, ``pandas.util.hash_pandas_object``.
-    """
-    ordered = df.sort_index(axis=0).sort_index(axis=1)
-    h = hashlib.sha256()
-    h.update("|".join(map(str, ordered.columns)).encode())
-    h.update(pd.util.hash_pandas_object(ordered, index=True).to_numpy().tobytes())
-    return h.hexdigest()[:16]
 
 
 def _transform(x: pd.Series, kind: str | None) -> pd.Series:

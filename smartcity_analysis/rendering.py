@@ -199,7 +199,7 @@ def execute_notebook(
 
 
 class PrintHTMLExporter(HTMLExporter):
-    """nbconvert HTML exporter with the ``smartcity_print`` template: A4 print layout, inputs hidden.
+    """The nbconvert HTML exporter with the ``smartcity_print`` template: A4 print layout, inputs hidden.
 
     Registered as the nbconvert exporter ``smartcity_print``, so
     ``jupyter nbconvert --to smartcity_print executed.ipynb`` gives the same HTML as

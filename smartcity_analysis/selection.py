@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from smartcity_analysis import loaders
+from smartcity_analysis.curated.inputs import data_frame
 from smartcity_analysis.errors import DataError, InputError, SpecError
 from smartcity_analysis.pipeline import IndexResult, build_index
 from smartcity_analysis.spec import CohortSpec, QuotaSpec, Spec, TieBreakKey
@@ -311,11 +313,9 @@ def _actual(cohorts: pd.DataFrame | None, year: int, codes: pd.Index) -> tuple[p
     return year_s, status
 
 
-def _data_for(indicators, data_year: int):
-    if indicators is None:
-        from smartcity_analysis import loaders
-
-        return loaders.load_indicators(data_year, wide=True)
+def _data_for(spec: Spec, indicators, data_year: int):
+    if indicators is None:  # the one door to a spec's data: curated tables + user-supplied files
+        return data_frame(spec, data_year)
     if isinstance(indicators, pd.DataFrame):
         return indicators
     if isinstance(indicators, Mapping):
@@ -381,8 +381,9 @@ def run_cohorts(spec: Spec, *, until: int | None = None, indicators=None, region
     until : int, optional
         Last cohort year to run (default: all).
     indicators : DataFrame, dict or None
-        A wide frame used for every cohort, a dict ``data_year -> wide frame``, or None to load each
-        cohort's ``data_year`` with ``loaders.load_indicators(year, wide=True)``.
+        A wide frame used for every cohort, a dict ``data_year -> wide frame``, or None for the data of
+        the spec (:func:`smartcity_analysis.curated.inputs.data_frame`: the curated tables of each
+        cohort's ``data_year`` plus the spec's user-supplied files).
     regions, cohorts : DataFrame, optional
         Region table and actual cohorts (default: loaded from ``data/``).
     diagnostics : bool
@@ -406,8 +407,6 @@ def run_cohorts(spec: Spec, *, until: int | None = None, indicators=None, region
     .. [1] Kominfo, Gerakan Menuju 100 Smart City 2017-2019 (cohorts of 25, 50, 25).
     """
     if regions is None or cohorts is None:
-        from smartcity_analysis import loaders
-
         if regions is None:
             regions = loaders.load_regions()
         if cohorts is None:
@@ -427,7 +426,7 @@ def run_cohorts(spec: Spec, *, until: int | None = None, indicators=None, region
     for cohort in spec.cohorts:
         if until is not None and cohort.year > until:
             break
-        data = _data_for(indicators, cohort.data_year)
+        data = _data_for(spec, indicators, cohort.data_year)
         res = build_index(data, spec, regions=regions, data_year=cohort.data_year, diagnostics=diagnostics)
         codes = res.index.index
         reason = pd.Series("", index=codes, dtype=object)

@@ -73,6 +73,7 @@ from typing import Any
 import yaml
 
 from smartcity_analysis.errors import SpecError, suggest
+from smartcity_analysis.paths import specs_dir
 
 #: Indicator codes of the curated data (``data/indicators.yml``), used when the registry is not loadable.
 KNOWN_INDICATORS = (
@@ -108,6 +109,9 @@ KNOWN_INDICATORS = (
 
 AVAILABILITIES = ("measured", "unavailable", "user_supplied")
 TRANSFORMS = (None, "log", "log1p")
+#: The spec used when none is named (``--spec ""``, ``ReportParams.spec = ""``).
+DEFAULT_SPEC = "kominfo_prescreen"
+
 OPERATORS = (">=", ">", "<=", "<", "==", "!=")
 RULE_KINDS = ("threshold", "completeness", "region_type")
 REGION_TYPES = ("kota", "kabupaten")
@@ -1062,9 +1066,11 @@ def _parse_uncertainty(raw: Any, rules: tuple[EligibilityRule, ...],
             problems.add("uncertainty.leave_one_out", f"expected true or false. Got {raw['leave_one_out']!r}.")
         else:
             kw["leave_one_out"] = raw["leave_one_out"]
-    for key in ("draws", "seed"):
+    # draws: 0 is no run at all (it used to mean "the default" silently); seed 0 is a valid seed
+    for key, positive in (("draws", True), ("seed", False)):
         if raw.get(key) is not None:
-            v = _number(raw[key], f"uncertainty.{key}", problems, nonneg=True, integer=True)
+            v = _number(raw[key], f"uncertainty.{key}", problems, positive=positive,
+                        nonneg=not positive, integer=True)
             kw[key] = int(v) if v is not None else None
     return UncertaintySpec(**kw)
 
@@ -1078,6 +1084,12 @@ def _read(source: str | os.PathLike | Mapping) -> tuple[dict, str | None]:
                               "specs/kominfo_prescreen.yml.")], str(path))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SpecError([("file", f"not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r}); "
+                              "a spec is a YAML text file. Save it as UTF-8.")], str(path)) from None
+    except OSError as exc:
+        raise SpecError([("file", f"cannot be read ({exc.strerror}). Check the path and its permissions.")],
+                        str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -1153,16 +1165,91 @@ def load_spec(source: str | os.PathLike | Mapping, *, known_indicators: set[str]
 
 
 def list_specs() -> list[Path]:
-    """The shipped spec files (``specs/*.yml``), sorted.
+    """The shipped spec files (``specs/*.yml`` and ``specs/*.yaml``), sorted.
+
+    Returns
+    -------
+    list of pathlib.Path
 
     Notes
     -----
-    Files matching ``specs/*.yml`` in the repository (:func:`smartcity_analysis.paths.specs_dir`).
+    Files in the repository's ``specs/`` folder (:func:`smartcity_analysis.paths.specs_dir`).
 
     References
     ----------
     .. [1] docs/methodology.md, "Shipped specs".
     """
-    from smartcity_analysis.paths import specs_dir
+    folder = specs_dir()
+    return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
 
-    return sorted(specs_dir().glob("*.yml"))
+
+def spec_location(value: str | os.PathLike) -> Path:
+    """Where a spec given by name or path lives: the one rule, applied at every boundary.
+
+    Parameters
+    ----------
+    value : str or path-like
+        ``""`` for :data:`DEFAULT_SPEC`; a path to an existing file, relative to the **caller's**
+        working directory; or the name of a shipped spec (``kominfo_prescreen``, with or without
+        ``.yml``/``.yaml``), looked up in ``specs/``.
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute path of the spec file. Passing it on (to a notebook kernel, a worker, a cache key)
+        means nobody has to resolve a relative path again from another working directory.
+
+    Raises
+    ------
+    SpecError
+        When no such file or shipped spec exists; the message lists the shipped specs and suggests the
+        closest name.
+
+    Examples
+    --------
+    >>> spec_location("kominfo_prescreen").name
+    'kominfo_prescreen.yml'
+    """
+    text = os.fspath(value).strip() if value is not None else ""
+    text = text or DEFAULT_SPEC
+    path = Path(text).expanduser()
+    if path.is_file():
+        return path.resolve()
+    if len(path.parts) == 1:
+        for candidate in (specs_dir() / text, specs_dir() / f"{text}.yml", specs_dir() / f"{text}.yaml"):
+            if candidate.is_file():
+                return candidate.resolve()
+    shipped = [p.stem for p in list_specs()]
+    stem = path.name.removesuffix(".yml").removesuffix(".yaml")
+    hint = suggest(stem, shipped) if shipped else ""
+    hint = hint if hint.startswith(" Did you mean") else ""
+    raise SpecError([("file", f"no such file ('{path.absolute()}') and no shipped spec named '{stem}'."
+                              f"{hint} Give the path of a YAML spec or a shipped name "
+                              f"({', '.join(shipped) or 'none shipped'}).")], text)
+
+
+def resolve_spec(value: Spec | str | os.PathLike | Mapping | None = "") -> Spec:
+    """The one door from "a spec" (object, name, path, mapping or ``""``) to a validated :class:`Spec`.
+
+    Parameters
+    ----------
+    value : Spec, str, path-like, mapping or None
+        A :class:`Spec` is returned as it is; a mapping is validated as YAML content; ``""`` or None is
+        :data:`DEFAULT_SPEC`; anything else goes through :func:`spec_location` (a shipped name or a
+        path relative to the caller's working directory).
+
+    Returns
+    -------
+    Spec
+        Frozen and validated; ``Spec.source`` is the absolute path of its file.
+
+    Raises
+    ------
+    SpecError
+        When the spec is not found or not valid (every problem listed with its YAML path).
+    """
+    if isinstance(value, Spec):
+        return value
+    if isinstance(value, Mapping):
+        return load_spec(value)
+    return load_spec(spec_location(value if value is not None else ""))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from smartcity_analysis.normalisation import NORMALISERS
-from smartcity_analysis.robustness import QuotaArrays, RobustnessProblem, ThresholdRule
+from smartcity_analysis.robustness.kernel import QuotaArrays, RobustnessProblem, ThresholdRule
 
 #: Normalisation alternatives of the toy problem (engine names and parameters): positive scales so the
 #: geometric / harmonic alternatives are defined.

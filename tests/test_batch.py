@@ -259,7 +259,7 @@ def test_cli_batch_records_a_failing_region_and_exits_nonzero(tmp_path, monkeypa
 
 
 def test_a_bad_spec_stops_the_batch_before_anything_is_written(tmp_path):
-    # one preparation step with one error policy (overview.prepare_shared_results): bad input is exit 2
+    # one preparation step with one error policy (results.prepare_shared_results): bad input is exit 2
     # before any kernel starts, not one failed report per region
     from smartcity_analysis.errors import SmartcityError
 

@@ -171,6 +171,7 @@ def test_registry_and_sources_cover_the_data():
 
 def test_dapoer_fiscal_known_value_and_java_only(regions):
     fiscal = loaders.load_indicators(indicators=["dau", "own_source_revenue", "dak", "total_revenue"])
+    fiscal = fiscal[fiscal["source_id"] == "fiscal-dapoer-java-partial"]  # DJPK: test_data_djpk.py
     # SOURCE.md: Kab. Bandung DAU 2015 = 1,957,538,845,000 IDR (stored in billion IDR)
     dau = fiscal[(fiscal["indicator"] == "dau") & (fiscal["year"] == 2015)].set_index("region_code")
     assert dau.loc["3204", "value"] == pytest.approx(1957.538845)

@@ -15,9 +15,9 @@ from data_helpers import linked_copy, raw_or_skip
 from smartcity_analysis import paths
 from smartcity_analysis.databuild import build
 from smartcity_analysis.databuild.matching import NameMatcher, name_key, split_type
-from smartcity_analysis.databuild.output import write_bytes_atomic
-from smartcity_analysis.databuild.regions import title_name
+from smartcity_analysis.databuild.region_table import title_name
 from smartcity_analysis.errors import RawDataError
+from smartcity_analysis.files import write_atomic
 
 OUTPUTS = ("regions.csv", "indicators.csv", "indicators_secondary.csv", "indicators.yml",
            "sources.yml", "datapackage.json", "boundaries.geojson", "programme/cohorts.csv")
@@ -59,6 +59,9 @@ def test_two_builds_are_byte_identical_and_equal_committed_data(tmp_path):
         "gov-consumption-quarcs-indonesia514/gs_by_kode_bps.csv",
         "ipm-components-nendrahub/data_ipm.csv",
         "poverty-quarcs-cani/poverty.csv",
+        "djpk-datadasar-betauliansyah/dau_datadasar_2018_2021_by_kode_bps.csv",
+        "djpk-datadasar-betauliansyah/did_2018_2020_key_by_kode_bps.csv",
+        "djpk-datadasar-betauliansyah/raw/tkdd-2018-2021.csv",
     ],
 )
 def test_missing_raw_file_names_it(tmp_path, missing):
@@ -69,7 +72,26 @@ def test_missing_raw_file_names_it(tmp_path, missing):
     with pytest.raises(RawDataError) as err:
         build(raw_copy, prog, out, progress=False)
     assert missing.split("/")[-1] in str(err.value)
+    assert "\n" not in str(err.value)  # one line
     assert not out.exists()  # nothing half-written
+
+
+@pytest.mark.slow
+def test_djpk_values_exact_in_a_fresh_build():
+    """Exact rupiah figures of the DAU 2019 data dasar (data year 2017), before CSV rounding."""
+    raw = raw_or_skip()
+    ind = build(raw, progress=False, write=False).indicators
+    v = ind.set_index(["region_code", "year", "indicator"])["value"]
+    assert v[("6372", 2017, "own_source_revenue")] == 230.563520478
+    assert v[("6372", 2017, "dbh_tax")] == 17.880716986
+    assert v[("6372", 2017, "dbh_natural_resources")] == 79.435561741
+    assert v[("6372", 2017, "fiscal_capacity")] == round(
+        230.563520478 + 17.880716986 + 79.435561741, 9)
+    assert v[("6372", 2019, "dau")] == 450.327791
+    assert v[("3578", 2017, "own_source_revenue")] == 5161.844571172
+    assert v[("6372", 2017, "bpk_opinion")] == 4
+    assert not ind["region_code"].isin(["3101", "3171", "3172", "3173", "3174", "3175"])[
+        ind["indicator"] == "fiscal_capacity"].any()
 
 
 @pytest.mark.slow
@@ -95,7 +117,7 @@ def test_atomic_write_leaves_target_untouched_on_failure(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
-        write_bytes_atomic(target, b"new\n")
+        write_atomic(target, b"new\n")
     assert target.read_bytes() == b"old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
 

@@ -20,6 +20,12 @@ def test_data_check_prints_coverage_and_disagreements(capsys):
     assert "poverty_rate" in out and "fsva-bkp-jakpost" in out  # the poverty cross-check is shown
     assert "Kabupaten Gorontalo" in out  # its largest disagreement is printed, not hidden
     assert "Source seams" in out
+    # DJPK cross-source checks (issue 12)
+    assert "DJPK IPM" in out and "DJPK population" in out
+    ipm = out.split("DJPK IPM")[1].splitlines()[2].split()
+    assert ipm[:3] == ["2016", "508", "508"]  # identical for every region
+    assert "INDO-DAPOER -> DJPK" in out
+    assert "Swapped region codes" in out and "swapped: 0" in out
 
 
 @pytest.mark.parametrize(

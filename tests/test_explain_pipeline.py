@@ -16,7 +16,7 @@ from smartcity_analysis.explanation import (
     run_explanation,
     verify_change,
 )
-from smartcity_analysis.explanation.orchestration import _load, _save
+from smartcity_analysis.explanation.run import _load, _save
 from smartcity_analysis.spec import load_spec
 
 
@@ -233,7 +233,7 @@ def test_a_cohort_without_actual_selections_is_left_out_of_the_fits():
 
 
 def test_indicators_accepted_as_long_wide_multiindex_or_mapping():
-    from smartcity_analysis.explanation.orchestration import _wide_for
+    from smartcity_analysis.explanation.inputs import _wide_for
 
     _, frames, _ = world(n=6)
     stacked = pd.concat(frames, names=["year"]).swaplevel().sort_index()

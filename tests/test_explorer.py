@@ -9,8 +9,8 @@ from scipy.stats import spearmanr
 
 from smartcity_analysis import explorer
 from smartcity_analysis.errors import InputError
-from smartcity_analysis.overview import resolve_spec
 from smartcity_analysis.paths import notebooks_dir
+from smartcity_analysis.spec import resolve_spec
 
 COHORT = 2018
 

@@ -10,7 +10,7 @@ import pytest
 
 from smartcity_analysis import overview
 from smartcity_analysis.batch import index_page
-from smartcity_analysis.errors import InputError
+from smartcity_analysis.errors import InputError, SpecError
 from smartcity_analysis.plots import national
 
 
@@ -22,9 +22,11 @@ def ctx():
 # ------------------------------------------------------------------------------ overview tables
 def test_params_validate():
     assert overview.OverviewParams().validate().cohort == 2018
-    for bad in ({"cohort": 2020}, {"cohort": "2018"}, {"draws": 0}, {"spec": 3}):
+    for bad in ({"cohort": "2018"}, {"draws": 0}, {"spec": 3}, {"seed": -1}):
         with pytest.raises(InputError):
             overview.OverviewParams(**bad).validate()
+    with pytest.raises(SpecError, match="no cohort 2020 in spec 'kominfo_prescreen'; declared cohorts: 2017"):
+        overview.OverviewParams(cohort=2020).validate()
 
 
 def test_overview_defaults_are_the_region_report_defaults():

@@ -11,13 +11,9 @@ from robustness_helpers import toy_problem
 
 from smartcity_analysis.aggregation import arithmetic
 from smartcity_analysis.errors import InputError
-from smartcity_analysis.possible import possible_necessary, weight_bounds
-from smartcity_analysis.robustness import (
-    UncertaintySettings,
-    draw_plan,
-    evaluate_plan,
-    select_top_k,
-)
+from smartcity_analysis.robustness.kernel import evaluate_plan, select_top_k
+from smartcity_analysis.robustness.plans import UncertaintySettings, draw_plan
+from smartcity_analysis.robustness.possible import possible_necessary, weight_bounds
 
 
 def test_hand_worked_two_criteria():

@@ -59,14 +59,15 @@ def test_cli_bad_input_exits_2(tmp_path, capsys):
 @pytest.mark.slow
 def test_load_or_run_reads_the_cache_without_recomputing(monkeypatch):
     from smartcity_analysis import robustness
+    from smartcity_analysis.robustness import run as robustness_run
 
-    first = robustness.load_or_run_robustness(SPEC, 2019, draws=200, seed=11, sobol_base=0)
+    first = robustness.load_or_run_robustness(SPEC, cohort=2019, draws=200, seed=11, sobol_base=0)
 
     def boom(*args, **kwargs):
         raise AssertionError("recomputed although cached")
 
-    monkeypatch.setattr(robustness, "_compute", boom)
-    again = robustness.load_or_run_robustness(SPEC, 2019, draws=200, seed=11, sobol_base=0)
+    monkeypatch.setattr(robustness_run, "_compute", boom)
+    again = robustness.load_or_run_robustness(SPEC, cohort=2019, draws=200, seed=11, sobol_base=0)
     pd.testing.assert_frame_equal(first.regions, again.regions)
     pd.testing.assert_frame_equal(first.rank_draws, again.rank_draws)
     assert first.summary == again.summary
@@ -76,4 +77,82 @@ def test_load_or_run_reads_the_cache_without_recomputing(monkeypatch):
     assert again.rank_draws.shape == (200, 514)
     assert again.sobol_regions.empty and "sobol_base = 0" in again.summary["sobol_note"]
     with pytest.raises(AssertionError, match="recomputed"):
-        robustness.load_or_run_robustness(SPEC, 2019, draws=200, seed=12, sobol_base=0)
+        robustness.load_or_run_robustness(SPEC, cohort=2019, draws=200, seed=12, sobol_base=0)
+
+
+def _spec_with(draws=None, seed=None):
+    import dataclasses
+
+    from smartcity_analysis.spec import UncertaintySpec, load_spec
+
+    spec = load_spec(SPEC)
+    u = spec.uncertainty or UncertaintySpec()
+    return dataclasses.replace(spec, uncertainty=dataclasses.replace(u, draws=draws, seed=seed))
+
+
+def test_settings_precedence_argument_then_spec_then_default():
+    from smartcity_analysis.robustness import RobustnessSettings
+
+    d = RobustnessSettings()
+    assert (d.draws, d.seed, d.sobol_base) == (10_000, 0, 512)
+    assert d.key() == {"draws": 10_000, "seed": 0, "sobol_base": 512}
+    bare = _spec_with()
+    assert RobustnessSettings.for_spec(bare) == d
+    declared = _spec_with(draws=300, seed=7)
+    assert RobustnessSettings.for_spec(declared) == RobustnessSettings(300, 7, 512)
+    assert RobustnessSettings.for_spec(declared, draws=50) == RobustnessSettings(50, 7, 512)
+    assert RobustnessSettings.for_spec(declared, seed=0) == RobustnessSettings(300, 0, 512)
+    assert RobustnessSettings.for_spec(bare, sobol_base=0).sobol_base == 0
+
+
+def test_settings_reject_bad_values():
+    from smartcity_analysis.errors import InputError
+    from smartcity_analysis.robustness import RobustnessSettings, run_robustness
+
+    with pytest.raises(InputError, match="draws must be >= 1, got 0"):
+        RobustnessSettings(draws=0)
+    with pytest.raises(InputError, match="seed must be >= 0"):
+        RobustnessSettings(seed=-1)
+    with pytest.raises(InputError, match="whole number"):
+        RobustnessSettings(draws=2.5)
+    with pytest.raises(TypeError, match="cohort=..."):
+        run_robustness(SPEC, 2018)  # the old positional cohort
+
+
+def test_cli_help_and_defaults_come_from_the_settings(capsys):
+    import argparse
+
+    from smartcity_analysis.cli import robustness as cli_robustness
+    from smartcity_analysis.robustness import RobustnessSettings
+
+    parser = argparse.ArgumentParser()
+    cli_robustness.register(parser.add_subparsers())
+    args = parser.parse_args(["robustness", "--spec", SPEC])
+    d = RobustnessSettings()
+    assert args.draws is None and args.seed is None  # None: the spec's value, else the default
+    assert args.sobol == d.sobol_base
+    with pytest.raises(SystemExit):
+        parser.parse_args(["robustness", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"else {d.draws})" in out and f"else {d.seed})" in out
+    assert f"(default {d.sobol_base}; 0 skips Sobol)" in out
+
+
+def test_cli_and_library_defaults_share_one_cache_entry(monkeypatch, capsys):
+    from smartcity_analysis.robustness import load_or_run_robustness
+    from smartcity_analysis.robustness import run as robustness_run
+
+    keys = []
+    summary = {"k": 1, "draws": 1, "seed": 0, "mean_jaccard": 1.0, "jaccard_p05": 1.0,
+               "jaccard_p95": 1.0, "n_robustly_in": 1, "n_contestable": 0, "n_robustly_out": 0,
+               "sobol_note": "n/a"}
+
+    def fake_cached(kind, key, compute, save, load, **kwargs):
+        keys.append(key)
+        return {"regions": pd.DataFrame(), "summary": summary, "sobol": pd.DataFrame()}
+
+    monkeypatch.setattr(robustness_run, "cached", fake_cached)
+    assert main(["robustness", "--spec", SPEC, "--cohort", "2018", "--no-progress"]) == 0
+    load_or_run_robustness(SPEC, cohort=2018)
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert (keys[0]["draws"], keys[0]["seed"], keys[0]["sobol_base"]) == (10_000, 0, 512)

@@ -9,18 +9,19 @@ from hypothesis import strategies as st
 from robustness_helpers import toy_problem
 
 from smartcity_analysis.errors import InputError
-from smartcity_analysis.robustness import (
+from smartcity_analysis.robustness.kernel import (
     QuotaArrays,
-    UncertaintySettings,
-    classify,
-    draw_plan,
     evaluate_plan,
-    factor_layout,
     jaccard_to,
-    nominal_plan,
     select_top_k,
-    summarise,
 )
+from smartcity_analysis.robustness.plans import (
+    UncertaintySettings,
+    draw_plan,
+    factor_layout,
+    nominal_plan,
+)
+from smartcity_analysis.robustness.run import classify, summarise
 
 FULL = UncertaintySettings(
     weights="dirichlet",

@@ -12,16 +12,11 @@ import numpy as np
 import pytest
 
 from smartcity_analysis.paths import specs_dir
-from smartcity_analysis.robustness import (
-    apply_noise,
-    draw_plan,
-    evaluate_plan,
-    evaluate_plan_reference,
-    nominal_plan,
-    normalise_groups,
-    problem_from_spec,
-    summarise,
-)
+from smartcity_analysis.robustness.from_spec import problem_from_spec
+from smartcity_analysis.robustness.kernel import apply_noise, evaluate_plan, normalise_groups
+from smartcity_analysis.robustness.plans import draw_plan, nominal_plan
+from smartcity_analysis.robustness.reference import evaluate_plan_reference
+from smartcity_analysis.robustness.run import summarise
 
 SPEC = specs_dir() / "kominfo_prescreen.yml"
 
@@ -109,8 +104,8 @@ def test_monte_carlo_contracts_on_real_data(prepared_2018):
 def test_possible_necessary_agree_with_weight_only_monte_carlo():
     # the shipped spec without its quota (the LP does not model quotas) and weights as the only
     # uncertainty, at the pillar level where the LP is exact
-    from smartcity_analysis.possible import possible_necessary, weight_bounds
-    from smartcity_analysis.robustness import UncertaintySettings
+    from smartcity_analysis.robustness.plans import UncertaintySettings
+    from smartcity_analysis.robustness.possible import possible_necessary, weight_bounds
     from smartcity_analysis.spec import QuotaSpec, load_spec
 
     spec = dataclasses.replace(load_spec(SPEC), quotas=QuotaSpec())
@@ -135,7 +130,8 @@ def test_possible_necessary_agree_with_weight_only_monte_carlo():
 def test_fixed_rule_failures_are_never_selected_on_real_data():
     # the spec's completeness rule with its threshold held fixed (no 'thresholds' entry): every region
     # that fails it nominally must have P(selected) = 0 whatever else varies
-    from smartcity_analysis.robustness import UncertaintySettings, settings_from_spec
+    from smartcity_analysis.robustness.from_spec import settings_from_spec
+    from smartcity_analysis.robustness.plans import UncertaintySettings
     from smartcity_analysis.spec import load_spec
 
     spec = load_spec(SPEC)

@@ -7,8 +7,8 @@ import pytest
 from robustness_helpers import toy_problem
 
 from smartcity_analysis.errors import ComputationError, InputError
-from smartcity_analysis.robustness import UncertaintySettings
-from smartcity_analysis.sensitivity import salib_problem, selection_sobol, sobol_indices
+from smartcity_analysis.robustness.plans import UncertaintySettings
+from smartcity_analysis.robustness.sobol import salib_problem, selection_sobol, sobol_indices
 
 
 def test_additive_linear_model_matches_analytic_indices():

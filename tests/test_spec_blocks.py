@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from engine_fixtures import REGIONS, indicators, spec_dict
 
-from smartcity_analysis.api import read_user_indicator
+from smartcity_analysis.curated.inputs import read_user_indicator
 from smartcity_analysis.errors import InputError, SpecError
 from smartcity_analysis.pipeline import build_index, rank_desc
 from smartcity_analysis.spec import MethodChoice, PlausibleChange, load_spec
@@ -48,6 +48,16 @@ def test_uncertainty_mistakes_are_reported_with_paths():
             "uncertainty.normalisations[1]"} <= set(paths)
 
 
+def test_uncertainty_draws_zero_is_rejected_with_its_path():
+    # draws: 0 used to be accepted and then silently replaced by the default 10000
+    with pytest.raises(SpecError) as err:
+        load_spec(spec_dict(uncertainty={"draws": 0, "seed": -1}))
+    problems = dict(err.value.problems)
+    assert "must be positive. Got 0" in problems["uncertainty.draws"]
+    assert "must not be negative" in problems["uncertainty.seed"]
+    assert load_spec(spec_dict(uncertainty={"draws": 1, "seed": 0})).uncertainty.seed == 0
+
+
 def test_plausible_change_bounds():
     d = spec_dict()
     d["indicators"][0]["plausible_change"] = {"lower": -1, "upper": 2}
@@ -71,7 +81,7 @@ def test_user_supplied_indicator_is_used_when_given(tmp_path):
     spec = load_spec(d)
     assert spec.unavailable_indicators == ()
     data = indicators()
-    data["ekppd_score"] = read_user_indicator(f, "ekppd_score").reindex(data.index)
+    data["ekppd_score"] = read_user_indicator(f, "ekppd_score", regions=REGIONS.index).reindex(data.index)
     res = build_index(data, spec, regions=REGIONS)
     assert "ekppd_score" in res.normalised.columns
     w = res.weights.set_index("indicator")
@@ -84,7 +94,7 @@ def test_user_supplied_indicator_is_used_when_given(tmp_path):
 def test_user_file_errors_name_the_file(tmp_path):
     f = tmp_path / "bad.csv"
     f.write_text("region_code,value\n63,1\n")
-    with pytest.raises(InputError, match="rows 2"):
+    with pytest.raises(InputError, match="row 2, column 'region_code': got '63'"):
         read_user_indicator(f, "x")
     with pytest.raises(InputError, match="not found"):
         read_user_indicator(tmp_path / "none.csv", "x")

@@ -146,6 +146,11 @@ def iter_cluster(
 
     A job whose task is lost (its worker died more often than the scheduler allows) is yielded as
     failed, like a job whose notebook raised.
+
+    Yields
+    ------
+    JobOutcome
+        One per job, in the order the jobs finish.
     """
     if not jobs:
         return

@@ -23,13 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smartcity_analysis import __version__, overview
+from smartcity_analysis import __version__
 from smartcity_analysis.batch.manifest import OVERVIEW_KEY
 from smartcity_analysis.cache import file_sha256
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.loaders import load_regions
 from smartcity_analysis.paths import data_dir, notebooks_dir, specs_dir
-from smartcity_analysis.report import ReportParams
 
 #: Output formats a batch can write.
 FORMATS = ("pdf", "html", "ipynb")
@@ -267,8 +266,12 @@ def failed_outcome(job: BatchJob, error: str) -> JobOutcome:
 # --------------------------------------------------------------------------------------------------
 # renderers and building the jobs
 # --------------------------------------------------------------------------------------------------
-def _report_params(params: Mapping[str, Any]) -> ReportParams:
+def _report_params(params: Mapping[str, Any]):
     """Build :class:`smartcity_analysis.report.ReportParams` from a plain dict of its fields."""
+    # The report package imports the engine (api -> scipy.stats, ~0.8 s): a spawned worker imports
+    # this package before its kernel starts, and the kernel, not the worker, runs the report's code.
+    from smartcity_analysis.report import ReportParams
+
     names = {f.name for f in dataclasses.fields(ReportParams)}
     return ReportParams(**{k: v for k, v in params.items() if k in names})
 
@@ -285,6 +288,10 @@ def render_region(params: Mapping[str, Any], out_dir: Path, fmt: str, *, km=None
 
 def render_overview(params: Mapping[str, Any], out_dir: Path, fmt: str, *, km=None) -> Path:
     """Renderer of the national overview job (``notebooks/national_overview.ipynb``)."""
+    # overview imports results, which imports robustness (SALib, scipy.stats: ~1 s); a spawned worker
+    # imports this package before its kernel starts, and only the overview job needs it.
+    from smartcity_analysis import overview
+
     return overview.render_overview(dict(params), out_dir, fmt, km=km)
 
 

@@ -183,6 +183,11 @@ def iter_local(
     fresh pool; a job whose worker dies while it runs alone is recorded as failed, the others go on.
     The batch therefore never hangs on a dead worker.
 
+    Yields
+    ------
+    JobOutcome
+        One per job, in the order the jobs finish.
+
     Raises
     ------
     ComputationError

@@ -36,7 +36,6 @@ from smartcity_analysis.batch.manifest import (
 )
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.kernels import WARMUP_CODE
-from smartcity_analysis.overview import prepare_shared_results
 
 
 def _progress(total: int, enabled: bool, desc: str):
@@ -210,6 +209,10 @@ def run_batch(
     papermill's ``km=`` engine argument (one kernel reused across notebooks) and Python's
     ``multiprocessing`` spawn start method; measured recipe in ``docs/batch.md``.
     """
+    # results imports robustness (SALib, scipy.stats: ~1 s): every spawned worker imports this package
+    # before its kernel starts, and only the batch process prepares the shared results.
+    from smartcity_analysis.results import prepare_shared_results
+
     prepare_shared_results(cohort=cohort, spec=spec, draws=draws, seed=seed, progress=progress)
     batch_jobs = build_jobs(
         regions, cohort=cohort, spec=spec, fmt=fmt, overview=overview,

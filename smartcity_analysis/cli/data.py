@@ -37,10 +37,12 @@ def register(subparsers) -> None:
 
     c = sub.add_parser(
         "check",
-        help="print the coverage table and the cross-source disagreements",
+        help="print the coverage table, cross-source disagreements and swapped-code check",
         description=(
-            "Print a coverage table (indicator x year -> number of regions with a value) and the "
-            "cross-source disagreements where two sources give the same indicator and year."
+            "Print a coverage table (indicator x year -> number of regions with a value), the "
+            "cross-source disagreements where two sources give the same indicator and year, the "
+            "source seams, and the DJPK cross-source checks (IPM and population vs BPS, PAD "
+            "continuity after INDO-DAPOER) with a check for swapped region codes between sources."
         ),
     )
     c.add_argument("--years", metavar="Y0-Y1", default="2010-2024",

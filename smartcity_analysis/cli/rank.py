@@ -1,10 +1,9 @@
-"""``smartcity rank --spec FILE [--cohort YEAR] --out FILE [--format csv|json|parquet]``."""
+"""``smartcity rank --spec SPEC [--cohort YEAR] --out FILE [--format csv|json|parquet]``."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from pathlib import Path
 
 FORMATS = ("csv", "json", "parquet")
@@ -18,7 +17,8 @@ def register(subparsers) -> None:
         description=("Build the index of a spec on the real data, apply the pool and eligibility rules, "
                      "select each cohort in sequence, and write one row per region (514 per cohort)."),
     )
-    p.add_argument("--spec", required=True, metavar="FILE", help="criteria spec (YAML)")
+    p.add_argument("--spec", required=True, metavar="SPEC",
+                   help="criteria spec: a shipped name (e.g. kominfo_prescreen) or the path of a YAML file")
     p.add_argument("--cohort", type=int, default=None, metavar="YEAR",
                    help="cohort year (default: every cohort of the spec, stacked)")
     p.add_argument("--out", required=True, metavar="FILE", help="output file")
@@ -35,15 +35,21 @@ def _format(args) -> str:
 
 
 def write_table(table, path: str | os.PathLike, fmt: str) -> None:
-    """Write ``table`` atomically (temp file in the same folder, then rename)."""
+    """Write ``table`` as ``fmt`` through the one atomic writer (:func:`smartcity_analysis.files.write_atomic`).
+
+    Raises
+    ------
+    InputError
+        When the output folder does not exist, or parquet is asked for without pyarrow.
+    """
     from smartcity_analysis.errors import InputError
+    from smartcity_analysis.files import write_atomic
 
     path = Path(path)
     if not path.parent.exists():
         raise InputError(f"Output folder '{path.parent}' does not exist. Create it or choose another --out.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         if fmt == "csv":
             table.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
         elif fmt == "json":
@@ -54,21 +60,19 @@ def write_table(table, path: str | os.PathLike, fmt: str) -> None:
             except ImportError as exc:
                 raise InputError("Writing parquet needs pyarrow (pip install pyarrow); use --format csv "
                                  "or json.") from exc
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    write_atomic(path, write)
 
 
 def _rank(args: argparse.Namespace) -> int:
     from smartcity_analysis import api
     from smartcity_analysis.errors import InputError
-    from smartcity_analysis.spec import load_spec
+    from smartcity_analysis.spec import resolve_spec
 
     if not Path(args.out).resolve().parent.is_dir():
         raise InputError(f"Output folder '{Path(args.out).parent}' does not exist. Create it or choose "
                          "another --out.")
-    spec = load_spec(args.spec)
+    spec = resolve_spec(args.spec)
     if args.cohort is not None:
         spec.cohort(args.cohort)  # fail fast on an undeclared cohort
     import pandas as pd

@@ -17,6 +17,11 @@ from smartcity_analysis.cache import write_file_atomic
 
 def register(subparsers) -> None:
     """Add the ``robustness`` command."""
+    from smartcity_analysis.robustness import RobustnessSettings
+
+    # the defaults are those of RobustnessSettings (draws and seed through for_spec, so a spec's
+    # uncertainty.draws/seed still win), so the CLI fills the cache entry the reports load
+    d = RobustnessSettings()
     p = subparsers.add_parser(
         "robustness",
         help="probability of selection, rank intervals, Sobol sensitivity, possible/necessary",
@@ -27,7 +32,8 @@ def register(subparsers) -> None:
             "and write per region P(eligible), P(selected), rank median and 5-95 % interval and a "
             "robustness class; per cohort the expected set, mean Jaccard to the nominal selection and "
             "the contestable regions; Sobol indices (SALib) and possible/necessary selection (LP). "
-            "Results are cached per (spec, data, cohort, draws, seed). Method: docs/robustness.md."
+            "Results are cached per (spec, data, cohort, draws, seed, Sobol size). Method: "
+            "docs/robustness.md."
         ),
     )
     p.add_argument("--spec", required=True, metavar="FILE", help="criteria spec (YAML)")
@@ -43,21 +49,21 @@ def register(subparsers) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="Monte Carlo draws (default: the spec's uncertainty.draws, else 10000)",
+        help=f"Monte Carlo draws (default: the spec's uncertainty.draws, else {d.draws})",
     )
     p.add_argument(
         "--seed",
         type=int,
         default=None,
         metavar="S",
-        help="random seed (default: the spec's uncertainty.seed, else 0)",
+        help=f"random seed (default: the spec's uncertainty.seed, else {d.seed})",
     )
     p.add_argument(
         "--sobol",
         type=int,
-        default=None,
+        default=d.sobol_base,
         metavar="N",
-        help="Sobol base sample, a power of two (default 512; 0 skips Sobol)",
+        help=f"Sobol base sample, a power of two (default {d.sobol_base}; 0 skips Sobol)",
     )
     p.add_argument(
         "--out",
@@ -120,10 +126,13 @@ def write_robustness(results: dict, out: str | os.PathLike) -> list[Path]:
 
 
 def _robustness(args) -> int:
-    from smartcity_analysis.robustness import run_robustness
+    from smartcity_analysis.robustness import RobustnessSettings, run_robustness
     from smartcity_analysis.spec import load_spec
 
     spec = load_spec(args.spec)
+    settings = RobustnessSettings.for_spec(
+        spec, draws=args.draws, seed=args.seed, sobol_base=args.sobol
+    )
     years = (
         [spec.cohort(args.cohort).year]
         if args.cohort is not None
@@ -133,10 +142,8 @@ def _robustness(args) -> int:
     for year in years:
         res = run_robustness(
             spec,
-            year,
-            args.draws,
-            args.seed,
-            sobol_base=args.sobol,
+            settings,
+            cohort=year,
             progress=not args.no_progress,
             refresh=args.refresh,
         )

@@ -1,4 +1,4 @@
-"""``smartcity spec validate FILE``: check a criteria spec and summarise it."""
+"""``smartcity spec validate SPEC``: check a criteria spec and summarise it."""
 
 from __future__ import annotations
 
@@ -20,14 +20,15 @@ def register(subparsers) -> None:
         description=("Load FILE, report every problem with its YAML path and a fix hint (exit 2), or "
                      "print a summary of the valid spec (exit 0)."),
     )
-    v.add_argument("file", metavar="FILE", help="spec file, e.g. specs/kominfo_prescreen.yml")
+    v.add_argument("file", metavar="SPEC",
+                   help="spec: the path of a YAML file (e.g. my_spec.yml) or a shipped name (kominfo_prescreen)")
     v.set_defaults(func=_validate)
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from smartcity_analysis.spec import load_spec
+    from smartcity_analysis.spec import resolve_spec
 
-    spec = load_spec(args.file)
+    spec = resolve_spec(args.file)
     measured = [i.code for i in spec.indicators if i.code not in spec.unavailable_indicators]
     print(f"OK {args.file}: spec '{spec.id}' version {spec.version} (hash {spec.spec_hash})")
     print("  cohorts: " + ", ".join(f"{c.year} (size {c.size}, data {c.data_year})" for c in spec.cohorts))

@@ -9,6 +9,18 @@ from __future__ import annotations
 
 import pandas as pd
 
+from smartcity_analysis.databuild import djpk
+
+#: The six DKI Jakarta administrative units: no budget of their own, so no DJPK value (not zero).
+_NO_BUDGET = list(djpk.NO_OWN_BUDGET)
+_NO_BUDGET_NOTE = (" Missing by nature for the six DKI Jakarta administrative units (3101, 3171-3175: "
+                   "no budget of their own; listed under missing_regions), never zero.")
+_DJPK_DAU = ("DJPK Kemenkeu Data Dasar DAU 2018-2021; DAU year t is computed from data of year t-2, "
+             "so DAU 2018 -> data year 2016 ... DAU 2021 -> 2019.")
+#: Labels of the bpk_opinion codes (from databuild/djpk.py).
+_OPINION_LABELS = dict(djpk.BPK_OPINION_LABELS)
+_DJPK_DID = "DJPK Kemenkeu Data Dasar DID 2018-2020 (criteria of the regional incentive fund). "
+
 #: code -> name_id, name_en, unit, direction (1 higher is better, -1 lower is better, 0 context),
 #: caveats. ``sources`` and ``years`` are added by :func:`indicator_registry`.
 INDICATORS: dict[str, dict] = {
@@ -135,23 +147,130 @@ INDICATORS: dict[str, dict] = {
                 "same proxy caveat."),
     "own_source_revenue": dict(
         name_id="Pendapatan asli daerah (PAD)", name_en="Own-source revenue", unit="billion IDR",
-        direction=1,
-        caveats="INDO-DAPOER, Java only (113 kab/kota, no DKI), 2000-2015, realisation; nominal IDR. "
-                "Before a region split, values cover the parent's territory (e.g. Kab. Bandung "
-                "before 2007 includes Bandung Barat). Reported zeros dropped as missing."),
+        direction=1, missing_regions=_NO_BUDGET,
+        caveats="2000-2015: INDO-DAPOER, Java only (113 kab/kota, no DKI), realisation; before a "
+                "region split, values cover the parent's territory (e.g. Kab. Bandung before 2007 "
+                "includes Bandung Barat); reported zeros dropped as missing. 2016-2019: DJPK Data "
+                "Dasar DAU 2018-2021 (508 autonomous kab/kota), the PAD of DAU year t stored at data "
+                "year t-2 (lagged realisation by the DAU methodology; the lag is not independently "
+                "verified). The 2015 -> 2016 seam is a source change (see 'smartcity data check'). "
+                "Nominal IDR." + _NO_BUDGET_NOTE),
     "dau": dict(
         name_id="Dana alokasi umum (DAU)", name_en="General allocation grant", unit="billion IDR",
-        direction=0, caveats="INDO-DAPOER, Java only, 2000-2015; transfers are larger where fiscal "
-                             "capacity is low (direction 0)."),
+        direction=0, missing_regions=_NO_BUDGET,
+        caveats="2000-2015: INDO-DAPOER, Java only (realisation). 2018-2021: DJPK Data Dasar "
+                "'Alokasi DAU' (2019: 'Alokasi DAU Formula', without the DAU tambahan for kelurahan) "
+                "stored at the budget year it is allocated FOR (not at the t-2 data year of its "
+                "inputs); 2020 is the original APBN allocation, before the APBN-P cut. TKDD realisation "
+                "2018-2019 kept as cross-check (2018 identical; 2019 about 1 % higher, DAU tambahan). "
+                "Transfers are larger where fiscal capacity is low (direction 0)." + _NO_BUDGET_NOTE),
     "dak": dict(
         name_id="Dana alokasi khusus (DAK)", name_en="Special allocation grant", unit="billion IDR",
-        direction=0, caveats="INDO-DAPOER, Java only, 2000-2015."),
+        direction=0, missing_regions=_NO_BUDGET,
+        caveats="2000-2015: INDO-DAPOER, Java only. 2018-2019: DJPK TKDD realisation of DAK Fisik + "
+                "DAK Non Fisik (SP2D), all 508 autonomous kab/kota; the scraper-corrupted TKDD total "
+                "and DBH columns are not used." + _NO_BUDGET_NOTE),
     "total_revenue": dict(
         name_id="Total pendapatan daerah", name_en="Total regional revenue", unit="billion IDR",
         direction=1, caveats="INDO-DAPOER, Java only, 2000-2015; nominal IDR."),
     "urban_population_pct": dict(
         name_id="Persentase penduduk perkotaan", name_en="Urban population share (Susenas)",
         unit="percent", direction=0, caveats="INDO-DAPOER, Java only, 2000-2015."),
+    "dbh_tax": dict(
+        name_id="Dana bagi hasil pajak (DBH Pajak)", name_en="Tax revenue-sharing fund",
+        unit="billion IDR", direction=1, missing_regions=_NO_BUDGET,
+        caveats=_DJPK_DAU + " Part of the DAU formula's fiscal-capacity term." + _NO_BUDGET_NOTE),
+    "dbh_natural_resources": dict(
+        name_id="Dana bagi hasil sumber daya alam (DBH SDA)",
+        name_en="Natural-resource revenue-sharing fund", unit="billion IDR", direction=1,
+        missing_regions=_NO_BUDGET,
+        caveats=_DJPK_DAU + " Part of the DAU formula's fiscal-capacity term; very large and "
+                "volatile in oil, gas and mining regions." + _NO_BUDGET_NOTE),
+    "personnel_spending": dict(
+        name_id="Belanja pegawai", name_en="Personnel spending", unit="billion IDR", direction=0,
+        missing_regions=_NO_BUDGET,
+        caveats=_DJPK_DAU + " The civil-servant wage bill used for the DAU basic allocation "
+                "(alokasi dasar)." + _NO_BUDGET_NOTE),
+    "fiscal_capacity": dict(
+        name_id="Kapasitas fiskal (PAD + DBH Pajak + DBH SDA)",
+        name_en="Fiscal capacity (DAU formula term)", unit="billion IDR", direction=1,
+        missing_regions=_NO_BUDGET,
+        caveats="Derived (flag 'derived'): own_source_revenue + dbh_tax + dbh_natural_resources of "
+                "the same DJPK data dasar and data year, the fiscal-capacity term KpF of the DAU "
+                "formula (UU 33/2004, art. 31). " + _DJPK_DAU + " NOT the PMK 'Indeks Kapasitas "
+                "Fiskal' (which nets out earmarked revenue and some spending and is divided by the "
+                "poor population); that index is not available per kab/kota." + _NO_BUDGET_NOTE),
+    "total_revenue_proxy": dict(
+        name_id="Proksi total pendapatan APBD (PAD + DBH + DAU + DAK)",
+        name_en="Total APBD revenue proxy (PAD + DBH + DAU + DAK)", unit="billion IDR",
+        direction=1, missing_regions=_NO_BUDGET,
+        caveats="Derived (flag 'derived'): fiscal_capacity + dau + dak of one budget year = PAD + "
+                "DBH Pajak + DBH SDA (DJPK data dasar, data year t) + DAU allocation for year t + "
+                "DAK Fisik + DAK Non Fisik realisation of year t (TKDD). PAD plus the balancing "
+                "funds (dana perimbangan) are the bulk of a kab/kota's APBD revenue, so this ranks "
+                "regions by total budget size; it omits 'lain-lain pendapatan' (Dana Desa, DID, "
+                "Otsus/DTI, provincial tax sharing, grants), so it understates the APBD, most in "
+                "kabupaten with many desa and in Papua/Aceh (Otsus). Only 2018 and 2019 (the years "
+                "with both DAU allocations and clean TKDD DAK)." + _NO_BUDGET_NOTE),
+    "fiscal_capacity_per_capita": dict(
+        name_id="Kapasitas fiskal per kapita", name_en="Fiscal capacity per capita",
+        unit="thousand IDR per person", direction=1, missing_regions=_NO_BUDGET,
+        caveats="Derived: fiscal_capacity * 1e6 / population (BPS series of data/indicators.csv, "
+                "not DJPK's own population); none where that population is missing (Jambi, Kolaka, "
+                "Kolaka Timur from 2018)." + _NO_BUDGET_NOTE),
+    "own_source_revenue_per_capita": dict(
+        name_id="PAD per kapita", name_en="Own-source revenue per capita",
+        unit="thousand IDR per person", direction=1, missing_regions=_NO_BUDGET,
+        caveats="Derived: own_source_revenue * 1e6 / population (BPS series); same source seam as "
+                "own_source_revenue (INDO-DAPOER to 2015, DJPK 2016-2019)." + _NO_BUDGET_NOTE),
+    "total_revenue_proxy_per_capita": dict(
+        name_id="Proksi total pendapatan APBD per kapita", name_en="Total APBD revenue proxy per "
+        "capita", unit="thousand IDR per person", direction=0, missing_regions=_NO_BUDGET,
+        caveats="Derived: total_revenue_proxy * 1e6 / population (BPS series). Transfers make it "
+                "high in small, remote regions, so it is context, not capacity (direction 0)."
+                + _NO_BUDGET_NOTE),
+    "bpk_opinion": dict(
+        name_id="Opini BPK atas LKPD", name_en="BPK audit opinion on the regional accounts",
+        unit="ordinal 1-4", direction=1, missing_regions=_NO_BUDGET,
+        labels=_OPINION_LABELS,
+        caveats=_DJPK_DID + "Stored at the year of the audited accounts: DID year t holds the "
+                "opinion on LKPD t-2 (DID 2018 -> 2016, 2019 -> 2017, 2020 -> 2018). Ordinal codes: "
+                "WTP=4 > WDP=3 > TW=2 > TMP=1 (see labels); an order, not an interval scale. No TW "
+                "opinion occurs in these years." + _NO_BUDGET_NOTE),
+    "apbd_on_time": dict(
+        name_id="Perda APBD ditetapkan tepat waktu", name_en="APBD regulation passed on time",
+        unit="0/1", direction=1, missing_regions=_NO_BUDGET,
+        caveats=_DJPK_DID + "Stored at the APBD (budget) year: DID year t holds the timing of the "
+                "APBD of t-1, which is passed by the end of t-2 (DID 2018 -> 2017, 2019 -> 2018, "
+                "2020 -> 2019). 1 = 'Tepat Waktu', 0 = 'Tidak Tepat Waktu'/'Terlambat'."
+                + _NO_BUDGET_NOTE),
+    "e_procurement": dict(
+        name_id="Penggunaan e-procurement", name_en="Uses e-procurement", unit="0/1",
+        direction=1, missing_regions=_NO_BUDGET,
+        caveats=_DJPK_DID + "Status at the DID assessment, stored at year t-1 of DID year t (DID "
+                "2018 -> 2017, 2019 -> 2018, 2020 -> 2019; an assumption: the files give no year). "
+                "Nearly every region uses it (497-501 of 508)." + _NO_BUDGET_NOTE),
+    "e_budgeting": dict(
+        name_id="Penggunaan e-budgeting", name_en="Uses e-budgeting", unit="0/1", direction=1,
+        missing_regions=_NO_BUDGET,
+        caveats=_DJPK_DID + "Criterion from DID 2019 only: DID 2019 -> 2018, 2020 -> 2019 "
+                "(assessment year t-1, an assumption). 497-503 of 508 use it." + _NO_BUDGET_NOTE),
+    "djpk_fiscal_health_score": dict(
+        name_id="Skor kesehatan fiskal dan pengelolaan keuangan daerah (DJPK)",
+        name_en="DJPK fiscal-health score", unit="score 0-100", direction=1,
+        missing_regions=_NO_BUDGET,
+        caveats=_DJPK_DID + "DJPK's DID category score, published for DID 2018 and 2019 only; "
+                "stored at t-2 (DID 2018 -> 2016, 2019 -> 2017), the realisation year it is assumed "
+                "to rest on (DJPK does not state the year per column)." + _NO_BUDGET_NOTE),
+    "government_performance_award": dict(
+        name_id="Penerima DID kategori penyelenggaraan pemerintahan",
+        name_en="Government performance award (DID 'penyelenggaraan pemerintahan' recipient)",
+        unit="0/1", direction=1, missing_regions=_NO_BUDGET,
+        caveats=_DJPK_DID + "1 = one of the 20 kab/kota a year rewarded for 'penyelenggaraan "
+                "pemerintahan' (Kemendagri's assessment), 0 = not rewarded. A top-20 recipient flag, "
+                "NOT the EKPPD score (no full EKPPD table is available). Stored at t-2 (DID 2018 -> "
+                "2016, 2019 -> 2017, 2020 -> 2018), the LPPD year the EKPPD assessment evaluates "
+                "(an assumption)." + _NO_BUDGET_NOTE),
 }
 
 _QUARCS = "Mendez, C., Abdulah, R. & Arvianto, A. (2026). Indonesia514. GitHub quarcs-lab/indonesia514."
@@ -255,12 +374,47 @@ SOURCES: dict[str, dict] = {
         citation="World Bank. Indonesia Database for Policy and Economic Research (INDO-DAPOER).",
         notes="PAD, DAU, DAK, total revenue (IDR -> billion IDR), population and urban share; Java "
               "only, 2000-2015. GDP workbooks not used (2000 prices, excluding oil and gas)."),
+    "djpk-datadasar-dau": dict(
+        origin="https://github.com/BetaUliansyah/automasi-datadasar (data/datadasar-dau2018.csv, "
+               "datadasar-dau2019.csv, datadasar-dautambahan2019.csv; HEAD 84c14364) and "
+               "https://github.com/BetaUliansyah/danarakca (danarakca/datasets/csv/datadasar-"
+               "dau2020.csv, datadasar-dau2021.csv; HEAD d72af7c7); scraped from "
+               "djpk.kemenkeu.go.id/datadasar; re-keyed to BPS codes in "
+               "../shared/data-raw/djpk-datadasar-betauliansyah/",
+        licence="public government data (DJPK Kemenkeu); the scraper repositories: "
+                "automasi-datadasar no licence file, danarakca LGPL-2.1 (code package)",
+        citation="DJPK Kemenkeu, Data Dasar Perhitungan DAU 2018-2021; scraped by B. Uliansyah "
+                 "(automasi-datadasar, danarakca).",
+        notes="PAD, DBH Pajak, DBH SDA, personnel spending (data year t-2 of DAU year t), DAU "
+              "allocation (stored at t), IPM and DJPK population (cross-checks, t-2). 508 "
+              "autonomous kab/kota; Rupiah -> billion IDR."),
+    "djpk-datadasar-did": dict(
+        origin="https://github.com/BetaUliansyah/automasi-datadasar (data/datadasar-did2018.csv, "
+               "did2019, did2020; HEAD 84c14364); scraped from djpk.kemenkeu.go.id/datadasar; "
+               "re-keyed to BPS codes in ../shared/data-raw/djpk-datadasar-betauliansyah/",
+        licence="public government data (DJPK Kemenkeu); scraper repository without licence file",
+        citation="DJPK Kemenkeu, Data Dasar Dana Insentif Daerah (DID) 2018-2020; scraped by "
+                 "B. Uliansyah (automasi-datadasar).",
+        notes="BPK opinion (LKPD t-2), APBD on time (APBD t-1), e-procurement / e-budgeting "
+              "(t-1), fiscal-health score (t-2, DID 2018-2019), 'penyelenggaraan pemerintahan' "
+              "award recipients (t-2; top 20 a year, not the EKPPD score)."),
+    "djpk-tkdd": dict(
+        origin="https://github.com/BetaUliansyah/danarakca (tkdd-2018-2021.csv, commit 25e76c6, "
+               "scraped from the DJPK TKDD portal); re-keyed to BPS codes in "
+               "../shared/data-raw/djpk-datadasar-betauliansyah/",
+        licence="public government data (DJPK Kemenkeu); danarakca declares LGPL-2.1 (code package)",
+        citation="DJPK Kemenkeu, Realisasi Transfer ke Daerah dan Dana Desa (TKDD) 2018-2019; "
+                 "scraped by B. Uliansyah (danarakca).",
+        notes="DAK Fisik + DAK Non Fisik realisation 2018-2019 (dak), DAU realisation "
+              "(cross-check). The scraper-corrupted TKD total, DBH and Dana Desa columns are not "
+              "used."),
     "derived": dict(
         origin="computed by smartcity_analysis.databuild.orchestrator from other published values",
         licence="as the inputs",
         citation="smartcity-analysis data build (see data/indicators.yml caveats for formulas).",
         notes="population 2018-2020, population_density, grdp_growth, "
-              "government_consumption_pct_grdp; flag 'derived'."),
+              "government_consumption_pct_grdp, fiscal_capacity, total_revenue_proxy and the "
+              "per-capita fiscal indicators; flag 'derived'."),
     "programme": dict(
         origin="../shared/programme/selected_regions_2017_2019.csv, compiled from public news and "
                "official Kominfo/regional pages (addresses in the 'source' column of cohorts.csv)",
@@ -308,6 +462,10 @@ def indicator_registry(primary: pd.DataFrame, secondary: pd.DataFrame) -> dict[s
             "years_complete": [int(y) for y, n in counts.items() if n == 514],
             "flags": sorted({str(f) for f in sub["flag"].unique() if f}),
         }
+        if "labels" in meta:
+            reg[code]["labels"] = {int(k): str(v) for k, v in meta["labels"].items()}
+        if "missing_regions" in meta:
+            reg[code]["missing_regions"] = list(meta["missing_regions"])
     return reg
 
 

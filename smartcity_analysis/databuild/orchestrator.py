@@ -19,6 +19,7 @@ from smartcity_analysis import paths
 from smartcity_analysis.databuild import (
     bps_exports,
     dapoer,
+    djpk,
     fsva,
     geo_quarcs,
     gov_consumption,
@@ -37,12 +38,12 @@ from smartcity_analysis.databuild.matching import NameMatcher
 from smartcity_analysis.databuild.output import (
     csv_bytes,
     json_bytes,
-    write_bytes_atomic,
     yaml_bytes,
 )
 from smartcity_analysis.databuild.rawfiles import LONG_COLUMNS
-from smartcity_analysis.databuild.regions import build_regions
+from smartcity_analysis.databuild.region_table import build_regions
 from smartcity_analysis.errors import RawDataError
+from smartcity_analysis.files import write_atomic
 
 #: ``source_id`` of values computed by the build from other published values (flag ``derived``).
 DERIVED = "derived"
@@ -69,6 +70,11 @@ PRIMARY: dict[str, tuple[str, ...]] = {
     # BPS P0 series to 2018 (cani); FSVA's poverty input (= BPS March Susenas) for 2019.
     "poverty_rate": (poverty_cani.SOURCE_ID, fsva.SOURCE_ID),
     "unemployment_rate": (quarcs_data.SOURCE_ID,),
+    # INDO-DAPOER (Java, realisation) to 2015; DJPK DAU data dasar (508 kab/kota) 2016-2019.
+    "own_source_revenue": (dapoer.SOURCE_ID, djpk.DAU_SOURCE),
+    # INDO-DAPOER to 2015; DJPK allocations 2018-2021 (TKDD realisation 2018-2019 = cross-check).
+    "dau": (dapoer.SOURCE_ID, djpk.DAU_SOURCE, djpk.TKDD_SOURCE),
+    "dak": (dapoer.SOURCE_ID, djpk.TKDD_SOURCE),
 }
 
 #: (indicator, source) pairs that are only ever used as a cross-check, never as primary.
@@ -76,6 +82,9 @@ SECONDARY_ONLY: set[tuple[str, str]] = {
     ("population", dapoer.SOURCE_ID),  # Java only, to 2015
     ("population", registry_cahyadsn.SOURCE_ID),  # Dukcapil registrations ~2024/25
     ("area_km2", dapoer.SOURCE_ID),  # compared with regions.csv area
+    ("ipm", djpk.DAU_SOURCE),  # BPS IPM of t-2 as used in the DAU formula (cross-check)
+    ("population", djpk.DAU_SOURCE),  # DJPK's administrative population, not BPS (cross-check)
+    ("dau", djpk.TKDD_SOURCE),  # TKDD realisation vs the data-dasar allocation
 }
 
 
@@ -135,13 +144,14 @@ INDICATOR_READERS: dict[str, Callable[[RawInputs], pd.DataFrame]] = {
     "ntl-lacc-quarcs-indonesia514": lambda r: ntl_lacc.read(r.raw),
     "gov-consumption-quarcs-indonesia514": lambda r: gov_consumption.read(r.raw),
     "fiscal-dapoer-java-partial": lambda r: dapoer.read(r.raw, r.matcher),
+    "djpk-datadasar-betauliansyah": lambda r: djpk.read(r.raw, set(r.registry["region_code"])),
 }
 
 
 #: Reader modules whose ``FILES`` must all be present before the build starts.
 SOURCE_MODULES = (registry_zakiego, registry_cahyadsn, geo_quarcs, grdp_pop_zenodo, grdp_quarcs,
                   quarcs_data, poverty_cani, bps_exports, fsva, nendrahub, ntl_lacc,
-                  gov_consumption, dapoer)
+                  gov_consumption, dapoer, djpk)
 
 
 def check_raw_files(raw: Path) -> None:
@@ -265,7 +275,55 @@ def _derive(primary: pd.DataFrame, secondary: pd.DataFrame, regions: pd.DataFram
     area = regions.set_index("region_code")["area_km2"]
     dens = all_pop / all_pop.index.get_level_values("region_code").map(area).to_numpy()
     out.append(_records(dens.round(4), "population_density"))
+    out.extend(_derive_fiscal(primary, all_pop))
     return pd.concat(out, ignore_index=True)
+
+
+#: Parts of the DAU formula's fiscal-capacity term (UU 33/2004), all from one DJPK data dasar.
+FISCAL_CAPACITY_PARTS = ("own_source_revenue", "dbh_tax", "dbh_natural_resources")
+
+#: Parts of ``total_revenue_proxy`` besides the fiscal-capacity term.
+TOTAL_REVENUE_PROXY_EXTRA = ("dau", "dak")
+
+#: Money indicators with a per-capita variant (thousand IDR per person, BPS population).
+PER_CAPITA = ("fiscal_capacity", "own_source_revenue", "total_revenue_proxy")
+
+
+def _derive_fiscal(primary: pd.DataFrame, population: pd.Series) -> list[pd.DataFrame]:
+    """Fiscal capacity, the total-revenue proxy and per-capita variants (flag ``derived``).
+
+    Notes
+    -----
+    - ``fiscal_capacity`` (billion IDR) = PAD + DBH Pajak + DBH SDA of the DJPK DAU data dasar, the
+      three parts from the same file and data year; only where all three are published.
+    - ``total_revenue_proxy`` (billion IDR) = ``fiscal_capacity + dau + dak`` of the same year, where
+      ``dau`` is the DAU allocation of that budget year and ``dak`` the TKDD DAK Fisik + Non Fisik
+      realisation: PAD plus the balancing funds (dana perimbangan), which make up most of a kab/kota's
+      revenue; it omits Dana Desa, DID, Otsus and other "lain-lain pendapatan".
+    - ``<x>_per_capita`` (thousand IDR per person) = ``x * 1e6 / population`` (BPS population of
+      the same year), rounded to 0.0001.
+    """
+    def series(ind, source=None):
+        s = primary[primary["indicator"] == ind]
+        if source is not None:
+            s = s[s["source_id"] == source]
+        return s.set_index(["region_code", "year"])["value"]
+
+    parts = [series(FISCAL_CAPACITY_PARTS[0], djpk.DAU_SOURCE).rename(FISCAL_CAPACITY_PARTS[0])]
+    parts += [series(ind).rename(ind) for ind in FISCAL_CAPACITY_PARTS[1:]]
+    kpf = pd.concat(parts, axis=1, join="inner").sum(axis=1).round(9)
+    extra = pd.concat([kpf.rename("kpf")] + [series(ind).rename(ind)
+                                             for ind in TOTAL_REVENUE_PROXY_EXTRA],
+                      axis=1, join="inner")
+    proxy = extra.sum(axis=1).round(9)
+    money = {"fiscal_capacity": kpf, "own_source_revenue": series("own_source_revenue"),
+             "total_revenue_proxy": proxy}
+    out = [_records(kpf, "fiscal_capacity"), _records(proxy, "total_revenue_proxy")]
+    pop = population[population > 0]
+    for ind in PER_CAPITA:
+        both = pd.concat([money[ind].rename("x"), pop.rename("pop")], axis=1, join="inner")
+        out.append(_records((both["x"] * 1e6 / both["pop"]).round(4), f"{ind}_per_capita"))
+    return out
 
 
 def _records(values: pd.Series, indicator: str) -> pd.DataFrame:
@@ -395,7 +453,7 @@ def build(
                 geo_quarcs.simplified_boundaries(polygons, names), indent=None),
         }
         for rel, data in files.items():
-            write_bytes_atomic(out / rel, data)
+            write_atomic(out / rel, data)
             written.append(out / rel)
     bar.update()
     bar.close()

@@ -20,7 +20,7 @@ import pandas as pd
 from smartcity_analysis import api, loaders
 from smartcity_analysis.cache import file_sha256
 from smartcity_analysis.errors import InputError, SmartcityError
-from smartcity_analysis.explanation.orchestration import load_or_run_explanation
+from smartcity_analysis.explanation import load_or_run_explanation
 from smartcity_analysis.paths import data_dir, specs_dir
 from smartcity_analysis.regions import resolve_region
 from smartcity_analysis.report.params import DEFAULT_SPEC, ReportParams

@@ -10,7 +10,7 @@ of its own.
 Estimation is SALib's: Saltelli/Sobol-sequence sampling (:func:`SALib.sample.sobol.sample`) and the
 Jansen/Saltelli estimators with bootstrap intervals (:func:`SALib.analyze.sobol.analyze`). This module
 never estimates indices itself; it maps SALib's unit-hypercube sample onto the robustness draw plan
-(:func:`smartcity_analysis.robustness.plan_from_unit`) and feeds the outputs back.
+(:func:`smartcity_analysis.robustness.plans.plan_from_unit`) and feeds the outputs back.
 
 Trust: every index row carries ``reliable`` (bool) and the table a note. An index is flagged
 unreliable when the base sample is smaller than :data:`MIN_BASE_SAMPLES`, or its confidence interval
@@ -41,12 +41,10 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 from smartcity_analysis.errors import ComputationError, InputError
-from smartcity_analysis.robustness import (
-    RobustnessProblem,
+from smartcity_analysis.robustness.kernel import RobustnessProblem, evaluate_plan, jaccard_to
+from smartcity_analysis.robustness.plans import (
     UncertaintySettings,
-    evaluate_plan,
     factor_layout,
-    jaccard_to,
     nominal_plan,
     plan_from_unit,
 )
@@ -240,7 +238,7 @@ def selection_sobol(
         Region codes for the per-region outputs. Default: every region whose outcome varies in the
         Sobol sample (regions always or never selected have no variance to apportion).
     chunk_size, progress
-        Passed to :func:`~smartcity_analysis.robustness.evaluate_plan`.
+        Passed to :func:`~smartcity_analysis.robustness.kernel.evaluate_plan`.
     num_resamples : int
         Bootstrap resamples for the confidence intervals.
 
@@ -251,7 +249,7 @@ def selection_sobol(
 
     Notes
     -----
-    Factor groups follow :func:`~smartcity_analysis.robustness.factor_layout`: every weight column is in
+    Factor groups follow :func:`~smartcity_analysis.robustness.plans.factor_layout`: every weight column is in
     the one group ``"weights"``; a discrete factor with ``L`` levels is ``floor(u L)`` of its uniform.
     """
     layout = factor_layout(problem, settings)

@@ -57,6 +57,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from smartcity_analysis.errors import ComputationError, InputError
+from smartcity_analysis.robustness.kernel import select_top_k
 
 __all__ = ["PossibleNecessaryResult", "possible_necessary", "weight_bounds"]
 
@@ -166,8 +167,6 @@ def _probe(v, lower, upper, ranked, k, tie, n_random=256, open_lower=False):
     With ``open_lower`` the probes stay strictly inside the box (the boundary is not admissible).
     Returns ``(seen_in, seen_out)`` boolean arrays over regions.
     """
-    from smartcity_analysis.robustness import select_top_k
-
     p = len(lower)
     unit = [np.full(p, 0.5)]
     if p <= 10:
