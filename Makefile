@@ -8,7 +8,7 @@ REGION ?= 6372
 COHORT ?= 2018
 JOBS   ?= 2
 
-.PHONY: venv data check test report reports bench lint clean-reports
+.PHONY: venv data check test golden report reports bench lint clean-reports
 
 venv: $(STAMP)
 
@@ -26,6 +26,10 @@ check: venv
 
 test: venv
 	$(BIN)/python -m pytest
+
+# After an intended change of results: re-execute tests/golden/*.ipynb, then review and commit the diff.
+golden: venv
+	$(BIN)/python tests/golden/regenerate.py
 
 report: venv
 	$(BIN)/smartcity report --region $(REGION) --cohort $(COHORT) --out reports

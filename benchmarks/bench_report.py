@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from smartcity_analysis.batch import stop_kernel
+from smartcity_analysis.kernels import stop_kernel
 
 BIN = Path(sys.executable).parent
 
@@ -81,8 +81,8 @@ def main() -> int:
 
 def _in_kernel(km, code: str) -> None:
     # the renderer's own client: a second client of the same kernel manager would take over its
-    # session identity (rendering.kept_client)
-    from smartcity_analysis.rendering import kept_client
+    # session identity (kernels.kept_client)
+    from smartcity_analysis.kernels import kept_client
 
     reply = kept_client(km).execute_interactive(code, timeout=60)
     if reply["content"]["status"] != "ok":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import sys
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -287,3 +288,43 @@ def load_cohort_results(*, cohort: int | None = None, spec: Any = "", draws: int
     params = RunParams(**{f.name: getattr(params, f.name) for f in dataclasses.fields(RunParams)}).validate()
     spec_obj = resolve_spec(params.spec)
     return _cohort_results(params, spec_obj.spec_hash, _data_stamp(spec_obj))
+
+
+def prepare_shared_results(
+    *, cohort: int, spec: Any = "", draws: int | None = None, seed: int | None = None, progress: bool = True
+) -> None:
+    """Load or compute the cached shared results (index, robustness, explanation) before any kernel runs.
+
+    Used by ``smartcity report`` for one region and by :func:`smartcity_analysis.batch.run_batch`: one
+    preparation step with one error policy.
+    Computing them here first means a first run on an empty cache says what it is doing instead of
+    waiting silently inside a kernel, and the workers of a batch do not all miss the cache at the same
+    moment and compute the same Monte Carlo and explanation in parallel.
+
+    Parameters
+    ----------
+    cohort, spec, draws, seed
+        As :func:`load_cohort_results`.
+    progress : bool
+        Say on stderr what is being prepared (and warn when it is incomplete).
+
+    Raises
+    ------
+    SmartcityError
+        Bad input (an unknown spec, a cohort the spec does not declare): nothing has been rendered or
+        written yet, so the command stops here with one line and exit code 2.
+
+    Notes
+    -----
+    Any other failure is not fatal: the documents then say themselves which results they could not
+    load.
+    """
+    if progress:
+        sys.stderr.write("smartcity: loading or computing the shared results (index, robustness, explanation)\n")
+    try:
+        load_cohort_results(cohort=cohort, spec=spec, draws=draws, seed=seed)
+    except SmartcityError:
+        raise
+    except Exception as exc:  # the documents state what is missing
+        if progress:
+            sys.stderr.write(f"smartcity: warning: shared results incomplete ({type(exc).__name__}: {exc})\n")

@@ -14,7 +14,7 @@ from typing import Any
 
 import nbformat
 
-from smartcity_analysis.batch import BatchJob, job_input_hash
+from smartcity_analysis.batch.jobs import BatchJob, job_input_hash
 
 TESTS_DIR = Path(__file__).resolve().parent
 
@@ -94,7 +94,7 @@ def toy_jobs(
     root: Path, regions: dict[str, str] = TOY_REGIONS, cohort: int = 2018, fmt: str = "pdf",
     **extra: Any,
 ) -> list[BatchJob]:
-    """One toy job per region (same shape as :func:`smartcity_analysis.batch.build_jobs`)."""
+    """One toy job per region (same shape as :func:`smartcity_analysis.batch.jobs.build_jobs`)."""
     jobs = []
     for code, name in regions.items():
         params = {"region": code, "cohort": cohort, "input_root": str(root), **extra}

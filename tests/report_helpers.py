@@ -98,7 +98,7 @@ def warm_kernel():
     """A started ``python3`` kernel (quiet), shut down on exit."""
     from jupyter_client.manager import KernelManager
 
-    from smartcity_analysis.batch import stop_kernel
+    from smartcity_analysis.kernels import stop_kernel
 
     km = KernelManager(kernel_name="python3")
     km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"])

@@ -7,14 +7,14 @@ import os
 import pytest
 from batch_helpers import TESTS_DIR, TOY_REGIONS, pdf_text, toy_jobs, write_toy_inputs
 
-from smartcity_analysis import batch
+from smartcity_analysis.batch.run import run_jobs
 from smartcity_analysis.errors import InputError
 
 distributed = pytest.importorskip("distributed")
 
 
 def test_scheduler_address_must_be_a_url(tmp_path):
-    from smartcity_analysis.distributed import connect
+    from smartcity_analysis.batch.cluster import connect
 
     with pytest.raises(InputError, match="tcp://HOST:PORT"):
         connect("127.0.0.1:8786")
@@ -35,7 +35,7 @@ def test_batch_on_local_cluster_on_loopback(tmp_path, monkeypatch):
         processes=True,
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        summary = batch.run_jobs(toy_jobs(root, regions), cohort=2018, out_dir=out,
+        summary = run_jobs(toy_jobs(root, regions), cohort=2018, out_dir=out,
                                  scheduler=cluster.scheduler_address, progress=False)
         assert set(summary.done) == set(regions) - {bad}
         assert set(summary.failed) == {bad} and "JSONDecodeError" in summary.failed[bad]
@@ -49,6 +49,6 @@ def test_batch_on_local_cluster_on_loopback(tmp_path, monkeypatch):
 
         # resume on the cluster: only the fixed region runs
         (root / f"{bad}.json").write_text('{"name": "Toyland Delta"}')
-        summary = batch.run_jobs(toy_jobs(root, regions), cohort=2018, out_dir=out, resume=True,
+        summary = run_jobs(toy_jobs(root, regions), cohort=2018, out_dir=out, resume=True,
                                  scheduler=cluster.scheduler_address, progress=False)
         assert summary.done == (bad,) and set(summary.skipped) == set(regions) - {bad}

@@ -107,7 +107,7 @@ def test_papua_report_names_missing_data(kernel):
     spec, result = ctx.spec, ctx.result
     assert len(result.excluded) >= 10 and len(result.dropped_pillars) >= 2
     for code in list(result.excluded["indicator"]) + list(spec.unavailable_indicators):
-        assert html.escape(report._indicator_name(ctx, code), quote=False) in texts["gaps"], code
+        assert html.escape(report.context._indicator_name(ctx, code), quote=False) in texts["gaps"], code
     for pid in result.dropped_pillars:
         name = next(p.name or p.id for p in spec.pillars if p.id == pid)
         assert html.escape(name, quote=False) in texts["gaps"]
@@ -143,7 +143,7 @@ def test_end_to_end_pdf_reads_back(tmp_path, kernel):
 def test_golden_notebook_still_matches(kernel):
     """nbval re-executes the committed golden notebook and compares every output (sanitized): a result
     that changes fails here. Regenerate on purpose with
-    ``python -m smartcity_analysis.rendering --regenerate-golden``."""
+    ``python tests/golden/regenerate.py``."""
     golden = sorted((REPO / "tests" / "golden").glob("*.ipynb"))
     assert golden, "no golden notebook committed under tests/golden/"
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",

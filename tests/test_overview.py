@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smartcity_analysis import overview, site
+from smartcity_analysis import overview
+from smartcity_analysis.batch import index_page
 from smartcity_analysis.errors import InputError, SpecError
 from smartcity_analysis.plots import national
 
@@ -198,13 +199,13 @@ def test_index_table_known_answer():
     robustness = pd.DataFrame({"region_code": ["1171", "1101"], "p_selected": [0.93, 0.0]})
     manifest = {"jobs": {"1171": {"status": "done", "output": "1171-kota-a.pdf"},
                          "1101": {"status": "failed", "output": None}}}
-    t = site.index_table(_regions(), selection=selection, robustness=robustness, manifest=manifest)
+    t = index_page.index_table(_regions(), selection=selection, robustness=robustness, manifest=manifest)
     assert list(t["nominal"]) == ["selected", "ineligible", "not in pool"]
     assert list(t["actual"]) == ["2018", "", "2017 (added_late)"]
     assert t.loc["1171", "p_selected"] == 0.93 and np.isnan(t.loc["1271", "p_selected"])
     assert list(t["report"]) == ["1171-kota-a.pdf", "", ""]
 
-    page = site.render_index_html(t, cohort=2018, overview_href="national-overview.pdf",
+    page = index_page.render_index_html(t, cohort=2018, overview_href="national-overview.pdf",
                                   notes=["robustness <missing>"])
     assert page.count("<tr class=\"selected\">") == 1
     assert '<a href="1171-kota-a.pdf">PDF</a>' in page
@@ -214,7 +215,7 @@ def test_index_table_known_answer():
 
 
 def test_write_index_for_a_cohort(tmp_path):
-    from smartcity_analysis.batch import write_json_atomic
+    from smartcity_analysis.batch.manifest import write_json_atomic
 
     cohort_dir = tmp_path / "2018"
     (cohort_dir).mkdir()
@@ -222,7 +223,7 @@ def test_write_index_for_a_cohort(tmp_path):
     write_json_atomic(cohort_dir / "manifest.json", {"jobs": {
         "6372": {"status": "done", "output": "6372-kota-banjarbaru.pdf"},
         "overview": {"status": "done", "output": "national-overview.pdf"}}})
-    path = site.write_index(tmp_path, cohort=2018, draws=50)
+    path = index_page.write_index(tmp_path, cohort=2018, draws=50)
     page = path.read_text()
     assert path == cohort_dir / "index.html"
     assert page.count("<tr") == 514 + 1  # header row + one per region

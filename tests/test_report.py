@@ -12,19 +12,19 @@ import pytest
 
 from smartcity_analysis import api, loaders, report
 from smartcity_analysis.cli import main
-from smartcity_analysis.errors import InputError
+from smartcity_analysis.errors import ComputationError, InputError
 from smartcity_analysis.report import ReportParams
 
 
 def _missing(*_args, **_kw):
-    raise ModuleNotFoundError("not in this test", name="smartcity_analysis.robustness")
+    raise ComputationError("not computed in this test")
 
 
 @pytest.fixture(scope="module")
 def ctx():
     mp = pytest.MonkeyPatch()
-    mp.setattr(report, "_load_robustness", _missing)
-    mp.setattr(report, "_load_explanation", _missing)
+    mp.setattr(report.context, "_load_robustness", _missing)
+    mp.setattr(report.context, "_load_explanation", _missing)
     try:
         yield report.load_context(ReportParams(region="Kota Banjarbaru", cohort=2018))
     finally:
@@ -91,11 +91,11 @@ def test_peer_share_and_traffic_lights_by_hand(ctx):
     peers = pov.reindex(ctx.peer_codes).dropna()
     own = pov["6372"]
     expected = ((peers > own).sum() + 0.5 * (peers == own).sum()) / len(peers)
-    assert report._peer_share(ctx, "poverty_rate") == pytest.approx(expected)
+    assert report.profile._peer_share(ctx, "poverty_rate") == pytest.approx(expected)
     assert len(ctx.peer_codes) == 97  # the other 97 kota
-    assert report._light(0.9) == "green" and report._light(0.5) == "amber" and report._light(0.1) == "red"
-    assert report._light(2 / 3) == "green" and report._light(1 / 3) == "amber"
-    assert report._light(float("nan")) == "none"
+    assert report.profile._light(0.9) == "green" and report.profile._light(0.5) == "amber" and report.profile._light(0.1) == "red"
+    assert report.profile._light(2 / 3) == "green" and report.profile._light(1 / 3) == "amber"
+    assert report.profile._light(float("nan")) == "none"
 
 
 def test_dashboard_rows_are_the_computed_indicators(ctx):
@@ -164,7 +164,7 @@ def test_cli_bad_region_one_line_exit_2_no_file(region, message, tmp_path, capsy
 
 
 def test_cli_batch_options_delegate_or_fail_clearly(tmp_path, capsys, monkeypatch):
-    import smartcity_analysis.batch as batch
+    import smartcity_analysis.cli.report as cli_report
 
     seen = {}
 
@@ -175,7 +175,7 @@ def test_cli_batch_options_delegate_or_fail_clearly(tmp_path, capsys, monkeypatc
         seen["regions"], seen["kw"] = regions, kw
         return Summary()
 
-    monkeypatch.setattr(batch, "run_batch", fake_run_batch)
+    monkeypatch.setattr(cli_report, "run_batch", fake_run_batch)
     code = main(["report", "--regions", "6372,Kota Bandung", "--cohort", "2019", "--out", str(tmp_path),
                  "--jobs", "3", "--draws", "500", "--seed", "7"])
     assert code == 0
@@ -189,8 +189,8 @@ def test_six_pillars_2016_papua_regency_names_every_missing_value():
     """Kab. Pegunungan Arfak (Papua Barat) under the six-pillar spec, cohort 2017 (data 2016): most
     health, environment and society indicators start in 2017, so three pillars are empty."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(report, "_load_robustness", _missing)
-    mp.setattr(report, "_load_explanation", _missing)
+    mp.setattr(report.context, "_load_robustness", _missing)
+    mp.setattr(report.context, "_load_explanation", _missing)
     try:
         c = report.load_context(ReportParams(region="9112", cohort=2017, spec="six_pillars"))
     finally:
@@ -198,7 +198,7 @@ def test_six_pillars_2016_papua_regency_names_every_missing_value():
     gaps = str(report.not_measured(c))
     assert len(c.result.excluded) >= 10 and len(c.result.dropped_pillars) >= 2
     for code in c.result.excluded["indicator"]:
-        assert report._indicator_name(c, code) in gaps
+        assert report.context._indicator_name(c, code) in gaps
     names = {p.id: p.name or p.id for p in c.spec.pillars}
     for pid in c.result.dropped_pillars:
         assert f"Criterion **{names[pid]}** has no measured indicator" in gaps
@@ -211,19 +211,31 @@ def test_six_pillars_2016_papua_regency_names_every_missing_value():
 
 def test_a_failing_optional_result_becomes_a_notice_not_a_crash(monkeypatch):
     def boom(*_a, **_k):
-        raise ValueError("simulated failure")
+        raise ComputationError("simulated failure")
 
-    monkeypatch.setattr(report, "_load_robustness", boom)
-    monkeypatch.setattr(report, "_load_explanation", _missing)
+    monkeypatch.setattr(report.context, "_load_robustness", boom)
+    monkeypatch.setattr(report.context, "_load_explanation", _missing)
     c = report.load_context(ReportParams(region="6372", cohort=2018))
     assert not c.robustness_status.ok
-    assert "ValueError: simulated failure" in c.robustness_status.message
+    assert "could not be computed: simulated failure" in c.robustness_status.message
     assert "simulated failure" in str(report.robustness_summary(c))
 
 
+@pytest.mark.parametrize("error", [ModuleNotFoundError("no module", name="smartcity_analysis.robustness"),
+                                   AttributeError("typo in the loader")])
+def test_a_packaging_or_programming_error_fails_the_report_loudly(monkeypatch, error):
+    def broken(*_a, **_k):
+        raise error
+
+    monkeypatch.setattr(report.context, "_load_robustness", broken)
+    monkeypatch.setattr(report.context, "_load_explanation", _missing)
+    with pytest.raises(type(error)):
+        report.load_context(ReportParams(region="6372", cohort=2018))
+
+
 def test_region_selected_in_an_earlier_cohort_is_out_of_the_pool(monkeypatch):
-    monkeypatch.setattr(report, "_load_robustness", _missing)
-    monkeypatch.setattr(report, "_load_explanation", _missing)
+    monkeypatch.setattr(report.context, "_load_robustness", _missing)
+    monkeypatch.setattr(report.context, "_load_explanation", _missing)
     cohorts = loaders.load_cohorts()
     code = cohorts.loc[(cohorts["cohort_year"].astype(int) == 2017)
                        & (cohorts["status"] == "selected"), "region_code"].iloc[0]
@@ -259,8 +271,8 @@ def test_only_a_combined_change_reaches_the_cutoff(ctx):
 
 
 def test_context_memo_is_shared_across_regions_and_keyed_on_the_spec_content(tmp_path, monkeypatch):
-    monkeypatch.setattr(report, "_load_robustness", lambda spec, params: {})
-    monkeypatch.setattr(report, "_load_explanation", lambda spec, params: {})
+    monkeypatch.setattr(report.context, "_load_robustness", lambda spec, params: {})
+    monkeypatch.setattr(report.context, "_load_explanation", lambda spec, params: {})
     report.clear_context_memo()
     spec_file = tmp_path / "spec.yml"
     text = Path("specs/kominfo_prescreen.yml").read_text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from smartcity_analysis import rendering
+from smartcity_analysis import kernels, rendering
 from smartcity_analysis.errors import InputError
 
 
@@ -99,8 +99,8 @@ def _stdout(nb) -> str:
 
 @pytest.mark.slow
 def test_warm_kernel_keeps_one_client_resets_namespace_and_survives_a_failing_notebook(tmp_path):
-    from smartcity_analysis.batch import start_kernel, stop_kernel
     from smartcity_analysis.errors import ComputationError
+    from smartcity_analysis.kernels import start_kernel, stop_kernel
 
     define = _toy(tmp_path, "define", "leak = x * 21\nprint('defined', leak)")
     check = _toy(tmp_path, "check", "import gc\nprint('leaked' if 'leak' in dir() else 'clean', x,"
@@ -109,16 +109,16 @@ def test_warm_kernel_keeps_one_client_resets_namespace_and_survives_a_failing_no
     km = start_kernel(None, cwd=tmp_path)
     try:
         assert "defined 42" in _stdout(rendering.execute_notebook(define, {"x": 2}, km=km, cwd=tmp_path))
-        client = rendering.kept_client(km)
+        client = kernels.kept_client(km)
         # the next notebook on the same kernel: same client, previous namespace gone, heap frozen
         assert "clean 3 frozen" in _stdout(rendering.execute_notebook(check, {"x": 3}, km=km, cwd=tmp_path))
-        assert rendering.kept_client(km) is client
+        assert kernels.kept_client(km) is client
         with pytest.raises(ComputationError, match="ZeroDivisionError"):
             rendering.execute_notebook(fails, {}, km=km, cwd=tmp_path)
         # a failed notebook leaves no stray reply behind: the next one gets its own outputs
         assert "clean 4 frozen" in _stdout(rendering.execute_notebook(check, {"x": 4}, km=km, cwd=tmp_path))
-        assert rendering.kept_client(km) is client
+        assert kernels.kept_client(km) is client
     finally:
         stop_kernel(km)
     assert not client.channels_running
-    assert id(km) not in rendering._KEPT_CLIENTS
+    assert id(km) not in kernels._KEPT_CLIENTS

@@ -28,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every available command registered."""
+    """Build the top-level parser with every command registered."""
     parser = _Parser(
         prog="smartcity",
         description=(
@@ -41,13 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"smartcity_analysis.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"smartcity_analysis.cli.{name}":
-                continue  # command not implemented yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"smartcity_analysis.cli.{name}").register(sub)
     return parser
 
 

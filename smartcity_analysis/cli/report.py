@@ -21,9 +21,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from smartcity_analysis.errors import InputError, SmartcityError
-from smartcity_analysis.regions import resolve_region
+from smartcity_analysis.batch import run_batch
+from smartcity_analysis.errors import InputError
+from smartcity_analysis.regions import load_region_table, resolve_region
 from smartcity_analysis.report import ReportParams
+from smartcity_analysis.results import prepare_shared_results
 
 _DEFAULTS = ReportParams()
 
@@ -100,50 +102,23 @@ def _batch_regions(args) -> list[str] | None:
     return items
 
 
-def _prepare_shared_results(params: ReportParams) -> None:
-    """Compute the cached index, robustness and explanation results in this process, with progress.
-
-    The notebook only loads them; computing them here first means a first run on an empty cache shows
-    what it is doing instead of waiting silently inside the kernel. A computation failure is not fatal:
-    the report then says itself which results it could not load. Bad input (spec) still exits 2.
-    """
-    from smartcity_analysis.overview import load_cohort_results
-
-    sys.stderr.write("smartcity: loading or computing the shared results (index, robustness, explanation)\n")
-    try:
-        load_cohort_results(cohort=params.cohort, spec=params.spec, draws=params.draws, seed=params.seed)
-    except SmartcityError:
-        raise
-    except Exception as exc:  # the report states what is missing
-        sys.stderr.write(f"smartcity: warning: shared results incomplete ({type(exc).__name__}: {exc})\n")
-
-
 def run(args: argparse.Namespace) -> int:
     """Execute ``smartcity report``; returns the exit code."""
     if args.region is not None:
+        # nbconvert (via rendering) takes ~0.5 s to import; every `smartcity` command imports this
+        # module to register its parser, so only a report run pays for it.
         from smartcity_analysis.rendering import render_report
 
         params = ReportParams(
             region=str(args.region), cohort=args.cohort, spec=args.spec, draws=args.draws, seed=args.seed
         ).validate()
         resolve_region(params.region)  # a bad region fails in one line before anything is computed
-        _prepare_shared_results(params)
+        prepare_shared_results(cohort=params.cohort, spec=params.spec, draws=params.draws, seed=params.seed)
         path = render_report(params, args.out, args.fmt)
         print(path)
         return 0
-    try:
-        from smartcity_analysis.batch import run_batch
-    except ModuleNotFoundError as exc:
-        if exc.name != "smartcity_analysis.batch":
-            raise
-        raise SmartcityError(
-            "Batch rendering (--all/--regions) is not available: smartcity_analysis.batch is not "
-            "installed in this build. Render one region with --region REGION instead."
-        ) from None
     regions = _batch_regions(args)
     if regions is None:
-        from smartcity_analysis.regions import load_region_table
-
         regions = list(load_region_table().index)
     else:
         regions = [resolve_region(r) for r in regions]

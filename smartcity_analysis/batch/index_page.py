@@ -12,11 +12,15 @@ from __future__ import annotations
 import html
 import math
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from smartcity_analysis.batch.manifest import OVERVIEW_KEY, read_manifest
+from smartcity_analysis.loaders import load_cohorts, load_regions
 
 #: Columns of the index table, in display order, with their header text.
 INDEX_COLUMNS = {
@@ -251,7 +255,7 @@ def write_index(
     """Write ``<out_dir>/<cohort>/index.html`` from the manifest and the cached cohort results.
 
     The nominal selection and P(selected) come from the same cached computations the reports use
-    (:func:`smartcity_analysis.overview.load_cohort_results`); a part that cannot be computed is left
+    (:func:`smartcity_analysis.results.load_cohort_results`); a part that cannot be computed is left
     empty and named in a note on the page, rather than failing the batch.
 
     Returns
@@ -259,12 +263,12 @@ def write_index(
     pathlib.Path
         The written page.
     """
-    import time
-
-    from smartcity_analysis.batch import OVERVIEW_KEY, read_manifest
-    from smartcity_analysis.loaders import load_cohorts, load_regions
-    from smartcity_analysis.overview import load_cohort_results
+    # Both only in the batch process: a spawned worker imports this package before its kernel starts.
+    # rendering imports nbconvert, hence jsonschema, which the worker must import only after it has
+    # kept it from building the rfc3987 grammar (batch.local._import_renderer_modules); results
+    # imports robustness (SALib, scipy.stats: ~1 s).
     from smartcity_analysis.rendering import write_atomic
+    from smartcity_analysis.results import load_cohort_results
 
     cohort_dir = Path(out_dir) / str(cohort)
     manifest = read_manifest(cohort_dir / "manifest.json")

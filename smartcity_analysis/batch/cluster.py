@@ -1,6 +1,6 @@
 """Scale a report batch out on an existing Dask ``distributed`` cluster (``--scheduler tcp://HOST:PORT``).
 
-The same :class:`~smartcity_analysis.batch.BatchJob` list that the local process pool runs is submitted
+The same :class:`~smartcity_analysis.batch.jobs.BatchJob` list that the local process pool runs is submitted
 to the cluster's workers. Each worker keeps warm Jupyter kernels through :class:`WarmKernelPlugin` (a
 Dask worker plugin): a kernel is started the first time a worker thread needs one, imports the heavy
 modules once, and is handed from report to report (``%reset -f`` in between), at most one kernel per
@@ -22,20 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from smartcity_analysis.batch import (
-    WARMUP_CODE,
-    BatchJob,
-    JobOutcome,
-    execute_job,
-    start_kernel,
-    stop_kernel,
-)
+from smartcity_analysis.batch.jobs import BatchJob, JobOutcome, execute_job, failed_outcome
 from smartcity_analysis.errors import InputError
+from smartcity_analysis.kernels import WARMUP_CODE, start_kernel, stop_kernel
 
 #: Name under which the kernel plugin is registered on every worker.
 PLUGIN_NAME = "smartcity-warm-kernels"
@@ -106,7 +99,7 @@ class WarmKernelPlugin(_WorkerPluginBase):
 
 def run_on_worker(job: BatchJob, out_dir: str, fmt: str) -> JobOutcome:
     """Dask task: render one job with one of this worker's warm kernels."""
-    from distributed import get_worker
+    from distributed import get_worker  # optional dependency: see the import of WorkerPlugin above
 
     worker = get_worker()
     plugin = worker.plugins.get(PLUGIN_NAME)
@@ -121,15 +114,6 @@ def run_on_worker(job: BatchJob, out_dir: str, fmt: str) -> JobOutcome:
         plugin.release(km)
 
 
-def _lost(job: BatchJob, exc: BaseException) -> JobOutcome:
-    return JobOutcome(
-        key=job.key, kind=job.kind, label=job.label, status="failed",
-        error=f"lost on the cluster: {type(exc).__name__}: {exc}", duration_s=0.0,
-        input_hash=job.input_hash, output=None, output_hash=None,
-        finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    )
-
-
 def connect(scheduler: str, timeout: float = 30):
     """Connect a ``distributed.Client`` to ``tcp://HOST:PORT``, with a helpful error when that fails.
 
@@ -138,7 +122,7 @@ def connect(scheduler: str, timeout: float = 30):
     InputError
         When the address is malformed or no scheduler answers there.
     """
-    from distributed import Client
+    from distributed import Client  # optional dependency: see the import of WorkerPlugin above
 
     if "://" not in scheduler:
         raise InputError(
@@ -162,9 +146,15 @@ def iter_cluster(
 
     A job whose task is lost (its worker died more often than the scheduler allows) is yielded as
     failed, like a job whose notebook raised.
+
+    Yields
+    ------
+    JobOutcome
+        One per job, in the order the jobs finish.
     """
     if not jobs:
         return
+    # optional dependency: see the import of WorkerPlugin above
     from distributed import as_completed
 
     client = connect(scheduler)
@@ -181,7 +171,7 @@ def iter_cluster(
                 try:
                     outcome = future.result()
                 except Exception as exc:
-                    outcome = _lost(by_key[future.key], exc)
+                    outcome = failed_outcome(by_key[future.key], f"lost on the cluster: {type(exc).__name__}: {exc}")
                 yield outcome
     finally:
         client.close()

@@ -1,0 +1,134 @@
+"""The region report: one parameter model, one context loader, one function per report section.
+
+``notebooks/region_report.ipynb`` is a thin papermill view over this package (``report.header(ctx)``
+...): its tagged parameters cell
+declares exactly the fields of :class:`ReportParams` (same names, types and defaults; a test checks it),
+one cell calls :func:`load_context`, and every further cell calls one section function. The CLI
+(``smartcity report``), papermill and the notebook share this one vocabulary.
+
+Sections (see ``docs/report.md`` for how to read each one):
+
+========================  ==========================================================================
+function                  content
+========================  ==========================================================================
+:func:`header`            name, BPS/Kemendagri codes, province, type, population, area
+:func:`fig_locator`       locator map (country, with the province zoomed)
+:func:`decision_box`      eligibility rules (value, threshold, pass), score, ranks, nominal decision,
+                          actual cohort, margin, P(selected), 5-95 % rank interval
+:func:`fig_profile`       pillar (criterion) profile against the median of peers and the last selected
+:func:`profile_styled`    the same numbers as a table (:func:`profile_table` as a DataFrame)
+:func:`indicator_dashboard`  value, unit, data year, source, score, traffic light, trend, flags
+:func:`strengths_weaknesses` best and worst indicators relative to peers
+:func:`peers_table`       peers in the province, of the same type and nearest by profile
+:func:`robustness_summary`, :func:`fig_rank`, :func:`sobol_table`, :func:`rivals_table`
+                          rank distribution, drivers of the status, contestable rivals
+:func:`what_it_would_take_text`, :func:`what_it_would_take`
+                          gap to the cutoff and counterfactual changes (single indicator, combined)
+:func:`not_measured`      criteria and values without data, named
+:func:`methodology_table`, :func:`methodology_text`, :func:`provenance`
+                          the spec, data years, sources and licences, seed and hashes
+========================  ==========================================================================
+
+Heavy results (robustness, explanation) are loaded from the cache (computed once when missing); when a
+result cannot be computed, its section says so plainly instead of failing the report.
+
+The files follow the report's table of contents: :mod:`.params` (:class:`ReportParams`),
+:mod:`.context` (:func:`load_context`, :class:`ReportContext`, the per-kernel memo), :mod:`.text`
+(formatting, :class:`ReportText`), then the four parts of the PDF: :mod:`.decision` (header, locator,
+eligibility, decision box), :mod:`.profile` (profile, dashboard, strengths, peers), :mod:`.uncertainty`
+(robustness summary, rank figure, Sobol drivers, rivals) and :mod:`.methodology` (what it would take,
+not measured, methodology, provenance). This module re-exports the notebook's whole vocabulary.
+"""
+
+
+from smartcity_analysis.report.context import (
+    Availability,
+    ReportContext,
+    clear_context_memo,
+    load_context,
+    resolve_spec_path,
+)
+from smartcity_analysis.report.decision import (
+    decision_box,
+    eligibility_table,
+    fig_locator,
+    header,
+)
+from smartcity_analysis.report.methodology import (
+    ASSESSMENT_STAGE,
+    methodology_table,
+    methodology_text,
+    not_measured,
+    provenance,
+    what_it_would_take,
+    what_it_would_take_text,
+)
+from smartcity_analysis.report.params import (
+    COHORT_YEARS,
+    DEFAULT_SPEC,
+    ReportParams,
+    check_parameters,
+)
+from smartcity_analysis.report.profile import (
+    LIGHT_GREEN,
+    LIGHT_LABELS,
+    LIGHT_RED,
+    N_PEERS,
+    fig_profile,
+    indicator_dashboard,
+    peers_table,
+    profile_styled,
+    profile_table,
+    strengths_weaknesses,
+)
+from smartcity_analysis.report.text import (
+    STYLER_UUID,
+    ReportText,
+)
+from smartcity_analysis.report.uncertainty import (
+    FACTOR_LABELS,
+    fig_rank,
+    rivals_table,
+    robustness_summary,
+    sobol_table,
+)
+
+__all__ = [
+    "ASSESSMENT_STAGE",
+    "Availability",
+    "COHORT_YEARS",
+    "DEFAULT_SPEC",
+    "FACTOR_LABELS",
+    "LIGHT_GREEN",
+    "LIGHT_LABELS",
+    "LIGHT_RED",
+    "N_PEERS",
+    "ReportContext",
+    "ReportParams",
+    "ReportText",
+    "STYLER_UUID",
+    "check_parameters",
+    "clear_context_memo",
+    "decision_box",
+    "eligibility_table",
+    "fig_locator",
+    "fig_profile",
+    "fig_rank",
+    "header",
+    "indicator_dashboard",
+    "load_context",
+    "methodology_table",
+    "methodology_text",
+    "not_measured",
+    "peers_table",
+    "profile_styled",
+    "profile_table",
+    "provenance",
+    "resolve_spec_path",
+    "rivals_table",
+    "robustness_summary",
+    "sobol_table",
+    "strengths_weaknesses",
+    "what_it_would_take",
+    "what_it_would_take_text",
+]
