@@ -58,6 +58,7 @@ recorded in :class:`~smartcity_analysis.pipeline.IndexResult`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -73,7 +74,7 @@ from typing import Any
 import yaml
 
 from smartcity_analysis.errors import SpecError, suggest
-from smartcity_analysis.paths import specs_dir
+from smartcity_analysis.paths import data_dir, specs_dir
 
 #: Indicator codes of the curated data (``data/indicators.yml``), used when the registry is not loadable.
 #: A test (tests/test_spec.py) pins this list to the registry, so a new indicator cannot be forgotten here.
@@ -1269,4 +1270,25 @@ def resolve_spec(value: Spec | str | os.PathLike | Mapping | None = "") -> Spec:
         return value
     if isinstance(value, Mapping):
         return load_spec(value)
-    return load_spec(spec_location(value if value is not None else ""))
+    path = spec_location(value if value is not None else "")
+    st = path.stat()
+    return _load_spec_file(str(path), st.st_mtime_ns, st.st_size, _registry_stamp())
+
+
+def _registry_stamp() -> tuple:
+    """What a spec's validation depends on besides its file: the indicator registry it checks codes
+    against (``data/indicators.yml``)."""
+    reg = data_dir() / "indicators.yml"
+    if not reg.is_file():
+        return (str(reg), "missing")
+    st = reg.stat()
+    return (str(reg), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_spec_file(path: str, mtime_ns: int, size: int, registry: tuple) -> Spec:
+    """:func:`load_spec` of a file, memoised on its path, modification time and size (and the registry
+    it was validated against): validating a spec takes about a quarter of a second, and a report batch
+    resolves the same spec hundreds of times. ``Spec`` is frozen, so sharing one object is safe."""
+    del mtime_ns, size, registry  # key parts only
+    return load_spec(path)

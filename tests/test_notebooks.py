@@ -44,13 +44,16 @@ def test_report_params_defaults_validate_and_round_trip():
 
 
 @pytest.mark.parametrize(
-    "bad",
-    [{"cohort": 2020}, {"cohort": "2018"}, {"draws": 0}, {"seed": 1.5}, {"region": 6372}, {"draws": True}],
+    ("bad", "error"),
+    [({"cohort": "2018"}, "InputError"), ({"draws": 0}, "InputError"), ({"seed": 1.5}, "InputError"),
+     ({"seed": -1}, "InputError"), ({"region": 6372}, "InputError"), ({"draws": True}, "InputError"),
+     # a cohort the spec does not declare, or a spec that does not exist, is the spec's error
+     ({"cohort": 2020}, "SpecError"), ({"spec": "no_such_spec"}, "SpecError")],
 )
-def test_report_params_reject_bad_values(bad):
-    from smartcity_analysis.errors import InputError
+def test_report_params_reject_bad_values(bad, error):
+    from smartcity_analysis import errors
 
-    with pytest.raises(InputError):
+    with pytest.raises(getattr(errors, error)):
         ReportParams(**bad).validate()
 
 

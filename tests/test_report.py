@@ -144,11 +144,21 @@ def test_peers_table_lists_the_region_first_then_three_kinds(ctx):
     assert (prov["province"] == "Kalimantan Selatan").all()
 
 
-def test_resolve_spec_path():
-    assert report.resolve_spec_path("").name == "kominfo_prescreen.yml"
-    assert report.resolve_spec_path("six_pillars").name == "six_pillars.yml"
-    with pytest.raises(InputError, match="kominfo_prescreen"):
-        report.resolve_spec_path("no_such_spec")
+def test_report_params_make_the_spec_mean_the_same_file_everywhere(tmp_path, monkeypatch):
+    import shutil
+
+    from smartcity_analysis.errors import SpecError
+    from smartcity_analysis.paths import specs_dir
+
+    assert report.ReportParams(spec="six_pillars").validate().spec == "six_pillars"
+    assert report.ReportParams(spec="").validate().spec == ""
+    (tmp_path / "sub").mkdir()
+    shutil.copy(specs_dir() / "equal_weights.yml", tmp_path / "sub" / "mine.yml")
+    monkeypatch.chdir(tmp_path)
+    p = report.ReportParams(spec="sub/mine.yml").validate()
+    assert p.spec == str((tmp_path / "sub" / "mine.yml").resolve())
+    with pytest.raises(SpecError, match="kominfo_prescreen"):
+        report.ReportParams(spec="no_such_spec").validate()
 
 
 @pytest.mark.parametrize(

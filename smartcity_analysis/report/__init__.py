@@ -46,7 +46,6 @@ from smartcity_analysis.report.context import (
     ReportContext,
     clear_context_memo,
     load_context,
-    resolve_spec_path,
 )
 from smartcity_analysis.report.decision import (
     decision_box,
@@ -63,12 +62,7 @@ from smartcity_analysis.report.methodology import (
     what_it_would_take,
     what_it_would_take_text,
 )
-from smartcity_analysis.report.params import (
-    COHORT_YEARS,
-    DEFAULT_SPEC,
-    ReportParams,
-    check_parameters,
-)
+from smartcity_analysis.report.params import ReportParams
 from smartcity_analysis.report.profile import (
     LIGHT_GREEN,
     LIGHT_LABELS,
@@ -96,8 +90,6 @@ from smartcity_analysis.report.uncertainty import (
 __all__ = [
     "ASSESSMENT_STAGE",
     "Availability",
-    "COHORT_YEARS",
-    "DEFAULT_SPEC",
     "FACTOR_LABELS",
     "LIGHT_GREEN",
     "LIGHT_LABELS",
@@ -107,7 +99,6 @@ __all__ = [
     "ReportParams",
     "ReportText",
     "STYLER_UUID",
-    "check_parameters",
     "clear_context_memo",
     "decision_box",
     "eligibility_table",
@@ -124,7 +115,6 @@ __all__ = [
     "profile_styled",
     "profile_table",
     "provenance",
-    "resolve_spec_path",
     "rivals_table",
     "robustness_summary",
     "sobol_table",

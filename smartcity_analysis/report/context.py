@@ -1,8 +1,9 @@
 """What every report section reads: :func:`load_context` -> :class:`ReportContext`, and lookups on it.
 
-The region-independent part of the context (spec, cohort run, data tables, registries, robustness and
-explanation results) is memoised in this module, so it survives the ``%reset -f`` of a warm batch
-kernel; the memo key is the content of the spec, the data and the shipped specs (``docs/report.md``).
+The region-independent part of the context comes from the shared results
+(:func:`smartcity_analysis.results.load_cohort_results`: spec, cohort run, robustness, explanation, the
+same memo the overview and the index page read) plus the report's own tables, memoised in this module
+on top of them, so both survive the ``%reset -f`` of a warm batch kernel (``docs/report.md``).
 Robustness and explanation are optional parts: when one cannot be computed, the context says why
 (:class:`Availability`) and its sections say so plainly.
 """
@@ -12,20 +13,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from smartcity_analysis import api, loaders
-from smartcity_analysis.cache import file_sha256
-from smartcity_analysis.errors import InputError, SmartcityError
-from smartcity_analysis.explanation import load_or_run_explanation
-from smartcity_analysis.paths import data_dir, specs_dir
+from smartcity_analysis import loaders
+from smartcity_analysis.curated.inputs import data_frame
+from smartcity_analysis.errors import ComputationError, SmartcityError
 from smartcity_analysis.regions import resolve_region
-from smartcity_analysis.report.params import DEFAULT_SPEC, ReportParams
+from smartcity_analysis.report.params import ReportParams
 from smartcity_analysis.report.text import _isnum
-from smartcity_analysis.spec import load_spec
+from smartcity_analysis.results import CohortResults, load_cohort_results
+from smartcity_analysis.spec import spec_location
 
 
 @dataclass(frozen=True)
@@ -80,28 +79,6 @@ class ReportContext:
         return [c for c in same if c != self.region_code and pd.notna(sel.at[c, "score"])]
 
 
-def resolve_spec_path(spec: str) -> Path:
-    """``""`` -> the default spec; a name -> ``specs/<name>.yml``; otherwise a path.
-
-    Raises
-    ------
-    InputError
-        When no such file exists (the message lists the shipped specs).
-    """
-    name = spec.strip() or DEFAULT_SPEC
-    path = Path(name)
-    if path.is_file():
-        return path
-    for candidate in (specs_dir() / name, specs_dir() / f"{name}.yml", specs_dir() / f"{name}.yaml"):
-        if candidate.is_file():
-            return candidate
-    shipped = sorted(p.stem for p in specs_dir().glob("*.yml"))
-    raise InputError(
-        f"Spec '{spec}' not found: no such file, and no '{name}.yml' in {specs_dir()}. Expected a "
-        f"YAML path or one of the shipped specs {shipped}."
-    )
-
-
 def _optional(loader: Callable[[], Mapping[str, Any]], what: str) -> tuple[Mapping[str, Any], Availability]:
     """Run ``loader``; when it fails with a computation or input error (:class:`SmartcityError`) return
     ``({}, Availability(False, why))``: the report then says plainly that this result is not available
@@ -117,33 +94,37 @@ def _optional(loader: Callable[[], Mapping[str, Any]], what: str) -> tuple[Mappi
 
 
 def _load_robustness(spec, params: ReportParams) -> Mapping[str, Any]:
-    # robustness (with SALib and scipy.stats) adds ~1 s to importing this package, which every
-    # `smartcity` command does for ReportParams; only a kernel rendering a report needs it.
-    from smartcity_analysis import robustness
-
-    res = robustness.load_or_run_robustness(
-        spec, cohort=params.cohort, draws=params.draws, seed=params.seed, progress=False
-    )
+    """The robustness part of a report: the shared cached result of :func:`load_cohort_results`."""
+    results = load_cohort_results(params=params)
+    res = results.robustness_result
+    if res is None:
+        raise ComputationError("; ".join(n for n in results.notes if n.startswith("robustness"))
+                               or "no robustness result")
     return {
         "regions": res.regions,
         "summary": dict(res.summary),
         "sobol_regions": res.sobol_regions,
-        "rank_draws": getattr(res, "rank_draws", None),
+        "rank_draws": res.rank_draws,
     }
 
 
 def _load_explanation(spec, params: ReportParams) -> Mapping[str, Any]:
-    # Default settings on purpose: the explanation is one cached result per spec and data, shared by
-    # every region report and the national overview (its own seed is in its settings).
-    res = load_or_run_explanation(spec, progress=False)
+    """The explanation part of a report (default settings on purpose: one cached result per spec and
+    data, shared by every region report and the national overview)."""
+    results = load_cohort_results(params=params)
+    res = results.explanation_result
+    if res is None:
+        raise ComputationError("; ".join(n for n in results.notes if n.startswith("explanation"))
+                               or "no explanation result")
     return {"tables": dict(res.tables), "summary": dict(res.summary)}
 
 
 @dataclass(frozen=True)
 class _SharedContext:
-    """The part of a report's context that is the same for every region of one (spec, cohort, draws,
-    seed) and data version (see :func:`_shared_context`)."""
+    """The part of a report's context that is the same for every region of one set of shared results
+    (see :func:`_shared_context`)."""
 
+    results: CohortResults
     spec: Any
     cohort: Any
     regions: pd.DataFrame
@@ -163,47 +144,25 @@ class _SharedContext:
     expl_status: Availability
 
 
-# Module-level memo of the region-independent context. It lives in the module, so it survives the
-# ``%reset -f`` that the batch runs before each report in a warm kernel: the 2nd..514th report of a
-# batch skip the spec parsing, the cohort run, the registry YAML and the cached result loads.
+# Memo of the region-independent context, on top of the shared results' own memo
+# (results.load_cohort_results). Both live in modules, so they survive the ``%reset -f`` that the
+# batch runs before each report in a warm kernel: the 2nd..514th report of a batch skip the cohort
+# run, the registry YAML and the per-report tables below.
 _SHARED_MEMO: dict[tuple, _SharedContext] = {}
 
 
 _SHARED_MEMO_MAX = 4
 
 
-def _tree_fingerprint(root: Path) -> tuple:
-    if not root.exists():
-        return (str(root), "missing")
-    files = sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and not any(s.startswith(".") for s in p.parts[len(root.parts):])
-    )
-    return (str(root.resolve()),) + tuple((p.relative_to(root).as_posix(), file_sha256(p)) for p in files)
-
-
-def _shared_key(spec_path: Path, params: ReportParams) -> tuple:
-    """Memo key: the content of the spec, of every curated data file and of every shipped spec (a spec
-    may build on another), and the parameters other than the region. Any change gives a new key, so
-    the memo never serves results of older inputs."""
-    return (
-        str(Path(spec_path).resolve()),
-        file_sha256(Path(spec_path)),
-        _tree_fingerprint(data_dir()),
-        _tree_fingerprint(specs_dir()),
-        params.cohort,
-        params.draws,
-        params.seed,
-        _load_robustness,  # a replaced loader (tests) never gets results of another one
-        _load_explanation,
-    )
-
-
-def _shared_context(spec_path: Path, params: ReportParams) -> _SharedContext:
-    key = _shared_key(spec_path, params)
+def _shared_context(params: ReportParams) -> _SharedContext:
+    results = load_cohort_results(params=params)
+    # the results object is the key: a new spec, data or settings gives a new one (its own memo is
+    # keyed on their content); the loaders are part of it so a replaced loader (tests) never gets
+    # another one's results
+    key = (id(results), _load_robustness, _load_explanation)
     shared = _SHARED_MEMO.get(key)
-    if shared is None:
-        shared = _build_shared_context(spec_path, params)
+    if shared is None or shared.results is not results:
+        shared = _build_shared_context(results, params)
         if not (shared.rob_status.ok and shared.expl_status.ok and not shared.notes):
             return shared  # a failed optional load is retried on the next report, not remembered
         if len(_SHARED_MEMO) >= _SHARED_MEMO_MAX:
@@ -217,15 +176,15 @@ def clear_context_memo() -> None:
     _SHARED_MEMO.clear()
 
 
-def _build_shared_context(spec_path: Path, params: ReportParams) -> _SharedContext:
-    spec = load_spec(spec_path)
+def _build_shared_context(results: CohortResults, params: ReportParams) -> _SharedContext:
+    spec = results.spec
     cohort = spec.cohort(params.cohort)
     regions = loaders.load_regions()
-    run = api.cohorts(spec, until=params.cohort)[params.cohort]
+    run = results.run
     result = run.result
     selection = run.table.set_index("region_code")
     selection.index = selection.index.astype(str)
-    wide = api.load_data(spec, cohort.data_year)
+    wide = data_frame(spec, cohort.data_year)
     # derived indicators (e.g. per-capita ratios) exist only in the build's raw frame
     derived = [c for c in result.raw.columns if c not in wide.columns]
     values = wide.join(result.raw[derived]) if derived else wide
@@ -261,10 +220,10 @@ def _build_shared_context(spec_path: Path, params: ReportParams) -> _SharedConte
     rob, rob_status = _optional(lambda: _load_robustness(spec, params), "robustness analysis")
     expl, expl_status = _optional(lambda: _load_explanation(spec, params), "explanation")
     return _SharedContext(
-        spec=spec, cohort=cohort, regions=regions, result=result, selection=selection, values=values,
-        long=long, flags=flags, sources_used=sources_used, registry=registry, sources=sources,
-        data_hash=data_hash, notes=tuple(notes), rob=rob, rob_status=rob_status, expl=expl,
-        expl_status=expl_status,
+        results=results, spec=spec, cohort=cohort, regions=regions, result=result, selection=selection,
+        values=values, long=long, flags=flags, sources_used=sources_used, registry=registry,
+        sources=sources, data_hash=data_hash, notes=tuple(notes), rob=rob, rob_status=rob_status,
+        expl=expl, expl_status=expl_status,
     )
 
 
@@ -293,10 +252,9 @@ def load_context(params: ReportParams) -> ReportContext:
     cohort could only see figures of the previous year or older). Robustness and explanation are looked
     up in the result cache and computed once when missing; if that fails, the report says so.
     """
-    params.validate()
+    params = params.validate()
     code = resolve_region(params.region)
-    spec_path = resolve_spec_path(params.spec)
-    shared = _shared_context(spec_path, params)
+    shared = _shared_context(params)
     long = shared.long
     history = long[long["region_code"] == code].reset_index(drop=True)
     regions = shared.regions
@@ -310,7 +268,7 @@ def load_context(params: ReportParams) -> ReportContext:
         region=regions.loc[code],
         regions=regions,
         spec=spec,
-        spec_path=str(spec_path),
+        spec_path=str(spec_location(params.spec)),
         data_year=cohort.data_year,
         cohort_size=cohort.size,
         result=result,

@@ -17,8 +17,8 @@ from smartcity_analysis.report.context import (
     _source_ids,
     _unit,
 )
-from smartcity_analysis.report.params import DEFAULT_SPEC
 from smartcity_analysis.report.text import ReportText, _esc, _fmt, _isnum, _pct, _style, _table_html
+from smartcity_analysis.spec import DEFAULT_SPEC
 
 #: What the programme assessed after the desk pre-screen, for which no per-region score is public
 #: (DOMAIN.md section 2): always named in "what was not measured".
