@@ -263,7 +263,7 @@ def test_layout_and_bad_settings():
         "leave_one_out",
     ]
     with pytest.raises(InputError, match="weights must be"):
-        UncertaintySettings(weights="uniform")
+        UncertaintySettings(weights="flat")
     with pytest.raises(InputError, match="draws"):
         draw_plan(p, FULL, 0, 1)
 

@@ -30,7 +30,12 @@ from smartcity_analysis.robustness.kernel import (
     evaluate_plan,
     jaccard_to,
 )
-from smartcity_analysis.robustness.plans import draw_plan, factor_layout, nominal_plan
+from smartcity_analysis.robustness.plans import (
+    draw_plan,
+    factor_layout,
+    nominal_plan,
+    scenario_plan,
+)
 from smartcity_analysis.robustness.possible import possible_necessary, weight_bounds
 from smartcity_analysis.robustness.sobol import selection_sobol
 from smartcity_analysis.spec import resolve_spec
@@ -46,7 +51,7 @@ __all__ = [
 ]
 
 #: Bumped when the algorithm changes in a way that changes results (part of the cache key).
-ALGORITHM_VERSION = 1
+ALGORITHM_VERSION = 2  # 2: positive scale for power means, noise on raw values, loo scenarios
 
 
 #: P(selected) at or above which a region is "robustly in", at or below which "robustly out".
@@ -88,7 +93,11 @@ def summarise(
     summary : dict
         ``cohort, k, draws, mean_jaccard, jaccard_p05, jaccard_p50, jaccard_p95,
         n_robustly_in, n_contestable, n_robustly_out, expected_selected (list), contestable (list,
-        by descending P), nominal_selected (list), min_selected, max_selected``.
+        by descending P), nominal_selected (list), min_selected, max_selected, draws_short`` (draws
+        selecting fewer than ``k`` although ``k`` regions are eligible: a quota cannot be met),
+        ``draws_with_unscored, max_unscored`` (draws in which an eligible region has no score, and
+        the most such regions in one draw; both 0 unless a component is missing beyond
+        ``min_coverage``).
 
     Notes
     -----
@@ -123,6 +132,7 @@ def summarise(
     )
     jac = jaccard_to(sel, nominal_sel)
     n_sel = sel.sum(axis=1)
+    unscored = np.zeros(d, dtype=np.int64) if outcome.unscored is None else outcome.unscored
     contest = [codes[i] for i in order if cls[i] == "contestable"]
     summary = {
         "cohort": problem.cohort,
@@ -137,6 +147,9 @@ def summarise(
         "n_robustly_out": int((cls == "robustly_out").sum()),
         "min_selected": int(n_sel.min()),
         "max_selected": int(n_sel.max()),
+        "draws_short": int(((n_sel < problem.k) & (outcome.eligible.sum(axis=1) >= problem.k)).sum()),
+        "draws_with_unscored": int((unscored > 0).sum()),
+        "max_unscored": int(unscored.max()) if d else 0,
         "expected_selected": [codes[i] for i in order[: problem.k] if expected[i]],
         "contestable": contest,
         "nominal_selected": [codes[i] for i in np.flatnonzero(nominal_sel)],
@@ -266,6 +279,11 @@ class RobustnessResult:
     rank_draws : DataFrame
         Places of every region (columns, region codes) in the first :data:`RANK_DRAWS_KEPT` draws
         (rows); NaN where the region is not eligible in that draw. For histograms.
+    scenarios : DataFrame
+        The "without indicator X" scenarios (``leave_one_out: true``), long: ``left_out,
+        region_code, selected, nominal_selected, position`` for every region selected in the scenario
+        or nominally (nominal spec with X left out, nothing else drawn); ``summary["scenarios"]``
+        gives per X the Jaccard similarity to the nominal selection and who enters and leaves.
     sobol_regions : DataFrame
         Derived view of ``sobol`` for the per-region outputs: ``region_code, factor, S1, S1_conf, ST,
         ST_conf, trusted``.
@@ -275,6 +293,7 @@ class RobustnessResult:
     summary: dict
     sobol: pd.DataFrame
     rank_draws: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
     sobol_regions: pd.DataFrame = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -297,6 +316,7 @@ class RobustnessResult:
             "summary": self.summary,
             "sobol": self.sobol,
             "rank_draws": self.rank_draws,
+            "scenarios": self.scenarios,
         }
 
 
@@ -411,11 +431,41 @@ def _compute(spec, year, run: RobustnessSettings, data, regions, cohorts, progre
             "possible_note": possible_note,
         }
     )
+    scenarios, summary["scenarios"] = _scenarios(problem, nominal)
     kept = outcome.rank[:RANK_DRAWS_KEPT].astype(float)
     kept[kept == 0] = np.nan
     rank_draws = pd.DataFrame(kept, columns=list(problem.region_codes))
     rank_draws.index.name = "draw"
-    return RobustnessResult(regions=table, summary=summary, sobol=sobol, rank_draws=rank_draws)
+    return RobustnessResult(
+        regions=table, summary=summary, sobol=sobol, rank_draws=rank_draws, scenarios=scenarios
+    )
+
+
+SCENARIO_COLUMNS = ["left_out", "region_code", "selected", "nominal_selected", "position"]
+
+
+def _scenarios(problem: RobustnessProblem, nominal: DrawOutcome):
+    """The "without indicator X" scenarios: long table and per-scenario summary (empty if none)."""
+    if problem.n_variants == 1:
+        return pd.DataFrame(columns=SCENARIO_COLUMNS), []
+    out = evaluate_plan(problem, scenario_plan(problem))
+    codes = np.asarray(problem.region_codes)
+    nom = nominal.selected[0]
+    rows, summary = [], []
+    for j, code in enumerate(problem.indicators):
+        sel = out.selected[j]
+        for i in np.flatnonzero(sel | nom):
+            rank = int(out.rank[j, i])
+            rows.append((code, codes[i], bool(sel[i]), bool(nom[i]), rank if rank else np.nan))
+        summary.append(
+            {
+                "left_out": code,
+                "jaccard": float(jaccard_to(sel[None, :], nom)[0]),
+                "enters": codes[sel & ~nom].tolist(),
+                "leaves": codes[nom & ~sel].tolist(),
+            }
+        )
+    return pd.DataFrame(rows, columns=SCENARIO_COLUMNS), summary
 
 
 def run_robustness(
@@ -515,6 +565,7 @@ def run_robustness(
         summary=tables["summary"],
         sobol=tables["sobol"],
         rank_draws=tables.get("rank_draws", pd.DataFrame()),
+        scenarios=tables.get("scenarios", pd.DataFrame(columns=SCENARIO_COLUMNS)),
     )
 
 
