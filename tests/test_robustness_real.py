@@ -269,3 +269,22 @@ def test_p_selected_sums_to_k_for_every_shipped_spec_and_cohort(path, year):
     assert (out.unscored == 0).all()
     assert (out.selected.sum(axis=1) == problem.k).all()
     assert out.selected.mean(axis=0).sum() == pytest.approx(problem.k)
+
+
+@pytest.mark.slow
+def test_possible_and_weights_only_p_selected_answer_the_same_question(prepared_2018):
+    # defect 2: the LP answers "pillar weights only, no quotas"; the column printed beside it is the
+    # Monte Carlo of exactly that question, on the shipped spec whose quota the LP ignores
+    from smartcity_analysis.robustness.run import _possible_columns, weights_only_p_selected
+
+    problem, settings, ctx = prepared_2018
+    settings = dataclasses.replace(settings, weights="bounds", bound=0.5)  # fast LPs
+    assert problem.quotas is not None
+    nominal = evaluate_plan(problem, nominal_plan(problem))
+    possible, necessary, note = _possible_columns(problem, settings, nominal, ctx)
+    p = weights_only_p_selected(problem, settings, 1500, seed=4)
+    assert (possible == 0).sum() > 100 and (necessary == 1).sum() > 2
+    assert (p[possible == 0] == 0).all()
+    assert (p[necessary == 1] == 1).all()
+    assert ((p > 0) & (p < 1)).sum() > 10
+    assert "quota" in note.lower()

@@ -31,6 +31,7 @@ from smartcity_analysis.robustness.kernel import (
     jaccard_to,
 )
 from smartcity_analysis.robustness.plans import (
+    UncertaintySettings,
     draw_plan,
     factor_layout,
     nominal_plan,
@@ -250,10 +251,20 @@ REGION_COLUMNS = [
     "expected_selected",
     "possible",
     "necessary",
+    "p_selected_weights_only",
     "actual_cohort",
     "actual_status",
 ]
 
+
+#: What each probability or certainty answers (print these beside the columns; issue 13, defect 2).
+COLUMN_LABELS = {
+    "p_selected": "P(selected): every declared uncertainty drawn, quotas applied",
+    "possible": "possible: some admissible pillar weights select it (weights only, no quotas)",
+    "necessary": "necessary: every admissible pillar weight vector selects it (weights only, no quotas)",
+    "p_selected_weights_only": "P(selected), weights only, no quotas: the question 'possible' answers",
+    "confidence": "confidence factor: P(selected) with the weights fixed at its central weights",
+}
 
 #: Draws whose per-region ranks are kept for plots (``RobustnessResult.rank_draws``).
 RANK_DRAWS_KEPT = 1000
@@ -320,6 +331,31 @@ class RobustnessResult:
         }
 
 
+#: Draws of the weights-only Monte Carlo that answers the LP's question (at most the run's draws).
+WEIGHTS_ONLY_DRAWS = 2000
+
+
+def weights_only_p_selected(problem, settings, draws: int, seed: int) -> np.ndarray:
+    """P(selected) under the LP's question: pillar weights drawn as declared, everything else
+    nominal, no quotas (plain top ``k`` of the eligible).
+
+    Notes
+    -----
+    The same question as :func:`~smartcity_analysis.robustness.possible.possible_necessary` on the
+    nominal pillar scores, so "not possible" implies 0 here and "necessary" implies 1: the two are
+    printed side by side, never next to the full Monte Carlo's P(selected).
+    """
+    only = UncertaintySettings(
+        weights=settings.weights,
+        concentration=settings.concentration,
+        bound=settings.bound,
+        weight_level="pillars",
+    )
+    plain = replace(problem, quotas=None)
+    out = evaluate_plan(plain, draw_plan(plain, only, draws, seed))
+    return out.selected.mean(axis=0)
+
+
 def _possible_columns(problem, settings, nominal_outcome, context):
     """Possible/necessary selection under the pillar-weight bounds (NaN with a note when N/A)."""
     n = problem.n
@@ -357,13 +393,13 @@ def _possible_columns(problem, settings, nominal_outcome, context):
         region_codes=problem.region_codes,
         tie_order=np.asarray(problem.tie_order)[0],
         quotas_ignored=problem.quotas is not None,
-        open_lower=settings.weights == "dirichlet",
+        open_lower=settings.weights in ("dirichlet", "uniform"),
     )
     note = (
         "Pillar weights anywhere in the declared "
         + (
             "Dirichlet support (any non-negative weights)"
-            if settings.weights == "dirichlet"
+            if settings.weights in ("dirichlet", "uniform")
             else f"bounds (+-{settings.bound:g} relative)"
         )
         + ", indicator weights within pillars and methods at their nominal values. "
@@ -394,6 +430,11 @@ def _compute(spec, year, run: RobustnessSettings, data, regions, cohorts, progre
     table["actual_status"] = table["actual_status"].fillna("").astype(str)
     possible, necessary, possible_note = _possible_columns(problem, settings, nominal, context)
     table["possible"], table["necessary"] = possible, necessary
+    table["p_selected_weights_only"] = np.nan
+    if not np.isnan(possible).all():
+        table["p_selected_weights_only"] = weights_only_p_selected(
+            problem, settings, min(int(run.draws), WEIGHTS_ONLY_DRAWS), int(run.seed)
+        )
     table = table[REGION_COLUMNS]
 
     sobol = pd.DataFrame(columns=["output", "factor", "S1", "S1_conf", "ST", "ST_conf", "reliable"])
@@ -429,6 +470,7 @@ def _compute(spec, year, run: RobustnessSettings, data, regions, cohorts, progre
             "sobol_base": int(run.sobol_base),
             "sobol_note": sobol_note,
             "possible_note": possible_note,
+            "labels": COLUMN_LABELS,
         }
     )
     scenarios, summary["scenarios"] = _scenarios(problem, nominal)
