@@ -522,8 +522,8 @@ def _variants(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) -> n
     return plan.left_out[rows] + 1
 
 
-def _scores_chunk(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) -> np.ndarray:
-    """Index scores (C, n) for the draws ``rows``."""
+def _scores_chunk(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray):
+    """Index scores (C, n) and pillar scores (C, n, P) for the draws ``rows``."""
     variant = _variants(problem, plan, rows)
     if plan.noise > 0 and np.any(plan.noise_seed[rows] >= 0):
         values = _noisy_normalised(problem, plan, rows)
@@ -562,7 +562,7 @@ def _scores_chunk(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) 
         if sel.size == 0:
             continue
         scores[sel] = _aggregate(pillar_scores[sel], pw[sel], choice, problem.min_coverage_across)
-    return scores
+    return scores, pillar_scores
 
 
 def eligibility(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) -> np.ndarray:
@@ -581,6 +581,7 @@ def evaluate_plan(
     chunk_size: int = 1024,
     progress: bool = False,
     return_scores: bool = False,
+    return_pillar_scores: int = 0,
 ):
     """Vectorised evaluation of every draw of a plan.
 
@@ -594,10 +595,13 @@ def evaluate_plan(
         Show a tqdm progress bar over chunks.
     return_scores : bool
         Also return the (D, n) score matrix.
+    return_pillar_scores : int
+        Also return the pillar scores ``(R, n, P)`` of the first ``R`` draws (for the confidence
+        factors of :mod:`~smartcity_analysis.robustness.smaa`).
 
     Returns
     -------
-    DrawOutcome, or (DrawOutcome, ndarray) with ``return_scores``.
+    DrawOutcome, or a tuple ``(DrawOutcome, scores?, pillar_scores?)`` with the requested extras.
 
     Notes
     -----
@@ -613,6 +617,8 @@ def evaluate_plan(
     rank = np.zeros((d, n), dtype=np.int32)
     unscored = np.zeros(d, dtype=np.int64)
     all_scores = np.empty((d, n)) if return_scores else None
+    keep = min(int(return_pillar_scores), d)
+    kept = np.empty((keep, n, len(problem.pillars))) if keep else None
     chunk = max(int(chunk_size), 1)
     starts = range(0, d, chunk)
     if progress:
@@ -620,7 +626,10 @@ def evaluate_plan(
     tie = np.asarray(problem.tie_order)
     for s in starts:
         rows = np.arange(s, min(s + chunk, d))
-        scores = _scores_chunk(problem, plan, rows)
+        scores, pillar_scores = _scores_chunk(problem, plan, rows)
+        if keep and rows[0] < keep:
+            take = rows[rows < keep]
+            kept[take] = pillar_scores[: take.size]
         elig = eligibility(problem, plan, rows)
         sel, rk = select_top_k(
             scores, elig, problem.k, tie[_variants(problem, plan, rows)], problem.quotas
@@ -630,7 +639,8 @@ def evaluate_plan(
         if return_scores:
             all_scores[rows] = scores
     outcome = DrawOutcome(selected=selected, eligible=eligible, rank=rank, unscored=unscored)
-    return (outcome, all_scores) if return_scores else outcome
+    extras = ([all_scores] if return_scores else []) + ([kept] if return_pillar_scores else [])
+    return (outcome, *extras) if extras else outcome
 
 
 def jaccard_to(selected: np.ndarray, reference: np.ndarray) -> np.ndarray:

@@ -23,6 +23,13 @@ from smartcity_analysis import __version__
 from smartcity_analysis.cache import cached, load_tables, save_tables
 from smartcity_analysis.curated.inputs import data_key, spec_frames
 from smartcity_analysis.errors import ComputationError, InputError
+from smartcity_analysis.robustness.answers import (
+    CONFIDENCE_DRAWS,
+    REGION_STABILITY_COLUMNS,
+    STABILITY_COLUMNS,
+    WINNING_COLUMNS,
+    cohort_answers,
+)
 from smartcity_analysis.robustness.from_spec import problem_from_spec
 from smartcity_analysis.robustness.kernel import (
     DrawOutcome,
@@ -266,6 +273,9 @@ COLUMN_LABELS = {
     "confidence": "confidence factor: P(selected) with the weights fixed at its central weights",
 }
 
+#: Statuses of ``data/programme/cohorts.csv`` that count as "in the actual cohort" (audit figures).
+ACTUAL_STATUSES = ("selected", "added_late")
+
 #: Draws whose per-region ranks are kept for plots (``RobustnessResult.rank_draws``).
 RANK_DRAWS_KEPT = 1000
 
@@ -278,7 +288,8 @@ class RobustnessResult:
     ----------
     regions : DataFrame
         Index ``region_code``; columns :data:`REGION_COLUMNS` (``possible``/``necessary`` are NaN when
-        the LP does not apply, see ``summary["possible_note"]``). ``rank_*`` are places in the order of
+        the LP does not apply, see ``summary["possible_note"]``), then ``confidence`` and one
+        ``central_weight_<criterion>`` per criterion (pillar; NaN where never selected). ``rank_*`` are places in the order of
         the eligible pool (1 = best; the place that decides selection, comparable with the cohort size
         and with ``nominal_position``), over the draws where the region is eligible.
     summary : dict
@@ -295,6 +306,15 @@ class RobustnessResult:
         region_code, selected, nominal_selected, position`` for every region selected in the scenario
         or nominally (nominal spec with X left out, nothing else drawn); ``summary["scenarios"]``
         gives per X the Jaccard similarity to the nominal selection and who enters and leaves.
+    winning : DataFrame
+        ``region_code, rival, p_above``: pairwise winning indices of every region with
+        P(selected) > 0 against its nearest rivals by median place.
+    stability : DataFrame
+        One row per criterion: ``criterion, weight, low, high, enters_low, leaves_low, enters_high,
+        leaves_high`` (region codes joined by ``;``): the weights over which the nominal cohort stays
+        the same (exact; see ``summary["stability_note"]``).
+    region_stability : DataFrame
+        ``region_code, criterion, weight, low, high``: each nominally eligible region's own interval.
     sobol_regions : DataFrame
         Derived view of ``sobol`` for the per-region outputs: ``region_code, factor, S1, S1_conf, ST,
         ST_conf, trusted``.
@@ -305,6 +325,9 @@ class RobustnessResult:
     sobol: pd.DataFrame
     rank_draws: pd.DataFrame = field(default_factory=pd.DataFrame)
     scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
+    winning: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stability: pd.DataFrame = field(default_factory=pd.DataFrame)
+    region_stability: pd.DataFrame = field(default_factory=pd.DataFrame)
     sobol_regions: pd.DataFrame = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -328,6 +351,9 @@ class RobustnessResult:
             "sobol": self.sobol,
             "rank_draws": self.rank_draws,
             "scenarios": self.scenarios,
+            "winning": self.winning,
+            "stability": self.stability,
+            "region_stability": self.region_stability,
         }
 
 
@@ -417,8 +443,14 @@ def _compute(spec, year, run: RobustnessSettings, data, regions, cohorts, progre
         spec, year, frames=data, regions=regions, cohorts=cohorts
     )
     plan = draw_plan(problem, settings, run.draws, run.seed)
-    outcome = evaluate_plan(problem, plan, chunk_size=chunk_size, progress=progress)
-    nominal = evaluate_plan(problem, nominal_plan(problem))
+    outcome, pillar_scores = evaluate_plan(
+        problem,
+        plan,
+        chunk_size=chunk_size,
+        progress=progress,
+        return_pillar_scores=CONFIDENCE_DRAWS,
+    )
+    nominal, nominal_pillars = evaluate_plan(problem, nominal_plan(problem), return_pillar_scores=1)
     table, summary = summarise(problem, outcome, nominal)
     nom = context.nominal.set_index("region_code").reindex(list(problem.region_codes))
     for col in ("name", "province_name", "type", "in_pool", "actual_cohort", "actual_status"):
@@ -430,12 +462,25 @@ def _compute(spec, year, run: RobustnessSettings, data, regions, cohorts, progre
     table["actual_status"] = table["actual_status"].fillna("").astype(str)
     possible, necessary, possible_note = _possible_columns(problem, settings, nominal, context)
     table["possible"], table["necessary"] = possible, necessary
+    actual = (table["actual_cohort"].to_numpy() == year) & table["actual_status"].isin(
+        ACTUAL_STATUSES
+    ).to_numpy()
+    answers = cohort_answers(
+        problem,
+        plan,
+        outcome,
+        pillar_scores,
+        nominal,
+        nominal_pillars,
+        actual,
+        table["rank_median"].to_numpy(float),
+    )
     table["p_selected_weights_only"] = np.nan
     if not np.isnan(possible).all():
         table["p_selected_weights_only"] = weights_only_p_selected(
             problem, settings, min(int(run.draws), WEIGHTS_ONLY_DRAWS), int(run.seed)
         )
-    table = table[REGION_COLUMNS]
+    table = pd.concat([table[REGION_COLUMNS], answers.region_columns], axis=1)
 
     sobol = pd.DataFrame(columns=["output", "factor", "S1", "S1_conf", "ST", "ST_conf", "reliable"])
     sobol_note = "Not computed (sobol_base = 0)."
@@ -471,6 +516,7 @@ def _compute(spec, year, run: RobustnessSettings, data, regions, cohorts, progre
             "sobol_note": sobol_note,
             "possible_note": possible_note,
             "labels": COLUMN_LABELS,
+            **answers.summary,
         }
     )
     scenarios, summary["scenarios"] = _scenarios(problem, nominal)
@@ -479,7 +525,14 @@ def _compute(spec, year, run: RobustnessSettings, data, regions, cohorts, progre
     rank_draws = pd.DataFrame(kept, columns=list(problem.region_codes))
     rank_draws.index.name = "draw"
     return RobustnessResult(
-        regions=table, summary=summary, sobol=sobol, rank_draws=rank_draws, scenarios=scenarios
+        regions=table,
+        summary=summary,
+        sobol=sobol,
+        rank_draws=rank_draws,
+        scenarios=scenarios,
+        winning=answers.winning,
+        stability=answers.stability,
+        region_stability=answers.region_stability,
     )
 
 
@@ -608,6 +661,11 @@ def run_robustness(
         sobol=tables["sobol"],
         rank_draws=tables.get("rank_draws", pd.DataFrame()),
         scenarios=tables.get("scenarios", pd.DataFrame(columns=SCENARIO_COLUMNS)),
+        winning=tables.get("winning", pd.DataFrame(columns=WINNING_COLUMNS)),
+        stability=tables.get("stability", pd.DataFrame(columns=STABILITY_COLUMNS)),
+        region_stability=tables.get(
+            "region_stability", pd.DataFrame(columns=REGION_STABILITY_COLUMNS)
+        ),
     )
 
 

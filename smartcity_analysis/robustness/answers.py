@@ -1,0 +1,211 @@
+"""The answers a region asks of one cohort's robustness run, as tables (used by :mod:`.run`).
+
+:func:`cohort_answers` turns the draws of a Monte Carlo run into the tables of
+:mod:`~smartcity_analysis.robustness.smaa`: per region its central weight vector and confidence
+factor, pairwise winning indices against its nearest rivals, the exact weight stability interval of
+each criterion (for the cohort and per region), the cohort's settledness and audit figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from smartcity_analysis.robustness.kernel import DrawOutcome, DrawPlan, RobustnessProblem
+from smartcity_analysis.robustness.smaa import (
+    audit_figures,
+    central_weights,
+    confidence_factors,
+    decision_entropy,
+    nearest_rivals,
+    stability_intervals,
+    winning_indices,
+)
+
+__all__ = [
+    "CONFIDENCE_DRAWS",
+    "N_RIVALS",
+    "REGION_STABILITY_COLUMNS",
+    "STABILITY_COLUMNS",
+    "WINNING_COLUMNS",
+    "CohortAnswers",
+    "cohort_answers",
+]
+
+#: Draws (the run's first) over which each confidence factor is estimated (standard error <= 0.035).
+CONFIDENCE_DRAWS = 200
+
+#: Rivals per region in the winning-index table (nearest by median place).
+N_RIVALS = 5
+
+WINNING_COLUMNS = ["region_code", "rival", "p_above"]
+STABILITY_COLUMNS = [
+    "criterion",
+    "weight",
+    "low",
+    "high",
+    "enters_low",
+    "leaves_low",
+    "enters_high",
+    "leaves_high",
+]
+REGION_STABILITY_COLUMNS = ["region_code", "criterion", "weight", "low", "high"]
+
+
+@dataclass(frozen=True)
+class CohortAnswers:
+    """Tables of :func:`cohort_answers`: ``region_columns`` (index ``region_code``: ``confidence``
+    and ``central_weight_<criterion>``), ``winning``, ``stability``, ``region_stability`` and the
+    ``summary`` entries (``mean_confidence``, ``decision_entropy_bits``, ``stability_note``,
+    ``audit``)."""
+
+    region_columns: pd.DataFrame
+    winning: pd.DataFrame
+    stability: pd.DataFrame
+    region_stability: pd.DataFrame
+    summary: dict
+
+
+def _stability(problem, nominal_pillars, nominal: DrawOutcome):
+    codes = list(problem.region_codes)
+    empty = (
+        pd.DataFrame(columns=STABILITY_COLUMNS),
+        pd.DataFrame(columns=REGION_STABILITY_COLUMNS),
+    )
+    if problem.aggregators_across[0][0] != "arithmetic":
+        return *empty, (
+            f"Not computed: the index aggregation is {problem.aggregators_across[0][0]!r}; the exact "
+            "intervals need arithmetic aggregation."
+        )
+    if len(problem.pillars) < 2:
+        return *empty, "Not computed: a single criterion has no weight to move."
+    eligible = nominal.eligible[0]
+    values = nominal_pillars[0]
+    if np.isnan(values[eligible]).any():
+        return *empty, (
+            "Not computed: some eligible regions lack a pillar score (the index then renormalises "
+            "over the pillars present, which is not linear in the weights)."
+        )
+    res = stability_intervals(
+        values,
+        problem.pillar_weights,
+        eligible,
+        problem.k,
+        tie_order=np.asarray(problem.tie_order)[0],
+        criteria=list(problem.pillars),
+        region_codes=codes,
+    )
+    rows = [
+        (
+            s.criterion,
+            s.weight,
+            s.low,
+            s.high,
+            ";".join(s.enters_low),
+            ";".join(s.leaves_low),
+            ";".join(s.enters_high),
+            ";".join(s.leaves_high),
+        )
+        for s in res
+    ]
+    per_region = [
+        (codes[i], s.criterion, s.weight, float(s.region_low[i]), float(s.region_high[i]))
+        for s in res
+        for i in np.flatnonzero(eligible)
+    ]
+    note = (
+        "Exact for the nominal pillar scores with arithmetic aggregation and plain top-k selection "
+        "among the nominally eligible (the other weights rescaled proportionally)"
+        + ("; the spec's quotas are not modelled." if problem.quotas is not None else ".")
+    )
+    return (
+        pd.DataFrame(rows, columns=STABILITY_COLUMNS),
+        pd.DataFrame(per_region, columns=REGION_STABILITY_COLUMNS),
+        note,
+    )
+
+
+def cohort_answers(
+    problem: RobustnessProblem,
+    plan: DrawPlan,
+    outcome: DrawOutcome,
+    pillar_scores: np.ndarray,
+    nominal: DrawOutcome,
+    nominal_pillars: np.ndarray,
+    actual: np.ndarray,
+    rank_median: np.ndarray,
+) -> CohortAnswers:
+    """Central weights, confidence factors, winning indices, stability intervals and audit figures.
+
+    Parameters
+    ----------
+    problem, plan, outcome
+        The Monte Carlo run.
+    pillar_scores : ndarray, shape (C, n, P)
+        Pillar scores of the first ``C`` draws (``evaluate_plan(..., return_pillar_scores=C)``).
+    nominal : DrawOutcome
+        The nominal plan's outcome; ``nominal_pillars`` its pillar scores ``(1, n, P)``.
+    actual : ndarray of bool, shape (n,)
+        The actual cohort.
+    rank_median : ndarray, shape (n,)
+        Median place per region (for the nearest rivals).
+
+    Returns
+    -------
+    CohortAnswers
+    """
+    codes = np.asarray(problem.region_codes)
+    p_sel = outcome.selected.mean(axis=0)
+    central = central_weights(outcome.selected, plan.pillar_weights)
+    candidates = np.flatnonzero(p_sel > 0)
+    c = pillar_scores.shape[0]
+    variant = plan.left_out[:c] + 1 if problem.n_variants > 1 else None
+    confidence = confidence_factors(
+        problem,
+        pillar_scores,
+        outcome.eligible[:c],
+        plan.agg_across[:c],
+        central,
+        candidates,
+        variant=variant,
+    )
+    cols = {"confidence": confidence}
+    for j, crit in enumerate(problem.pillars):
+        cols[f"central_weight_{crit}"] = central[:, j]
+    region_columns = pd.DataFrame(cols, index=pd.Index(list(codes), name="region_code"))
+
+    rivals = nearest_rivals(rank_median, candidates, N_RIVALS)
+    pairs = [(i, j) for i, js in rivals.items() for j in js]
+    p_above = winning_indices(outcome.rank, pairs)
+    winning = pd.DataFrame(
+        {
+            "region_code": [codes[i] for i, _ in pairs],
+            "rival": [codes[j] for _, j in pairs],
+            "p_above": p_above,
+        },
+        columns=WINNING_COLUMNS,
+    )
+
+    stability, region_stability, note = _stability(problem, nominal_pillars, nominal)
+    tie = np.asarray(problem.tie_order)[0]
+    order = np.lexsort((tie, -p_sel))
+    expected = order[: problem.k][p_sel[order[: problem.k]] > 0]
+    conf_expected = confidence[expected]
+    audit = audit_figures(
+        np.vstack([nominal.selected[:1], outcome.selected]),
+        np.vstack([nominal.eligible[:1], outcome.eligible]),
+        np.vstack([nominal.rank[:1], outcome.rank]),
+        actual,
+        problem.k,
+    )
+    summary = {
+        "mean_confidence": float(np.nanmean(conf_expected)) if np.isfinite(conf_expected).any()
+        else None,
+        "decision_entropy_bits": decision_entropy(p_sel),
+        "confidence_draws": int(c),
+        "stability_note": note,
+        "audit": audit,
+    }
+    return CohortAnswers(region_columns, winning, stability, region_stability, summary)
