@@ -60,7 +60,6 @@ def test_out_of_sample_validation_recovers_a_shared_rule(synthetic):
 
 def test_every_computed_counterfactual_reaches_the_cutoff_through_the_real_build(synthetic):
     spec, regions, frames, cohorts, res = synthetic
-    regs = res.tables["counterfactual_regions"]
     comb = res.tables["counterfactual_combined"]
     groups = list(comb.groupby(["cohort_year", "region_code"]))
     assert len(groups) >= 10

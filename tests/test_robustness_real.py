@@ -103,7 +103,10 @@ def test_vectorised_equals_reference_where_quotas_bind_and_everything_varies(bin
     problem, settings, ctx = binding_2018
     plan, combos = _full_factorial(problem, settings, seed=20170501)
     # every method combination occurs, with and without a left-out indicator
-    seen = set(zip(plan.imputer, plan.normaliser, plan.agg_within, plan.agg_across, plan.left_out >= 0))
+    seen = set(
+        zip(plan.imputer, plan.normaliser, plan.agg_within, plan.agg_across, plan.left_out >= 0,
+            strict=True)
+    )
     assert len(seen) == 2 * len(combos)
     fast, scores = evaluate_plan(problem, plan, chunk_size=7, return_scores=True)
     # the threshold varies the eligible pool, and the quota binds: the plain top k differs

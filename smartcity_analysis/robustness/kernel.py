@@ -17,9 +17,8 @@ draw by draw is :mod:`~smartcity_analysis.robustness.reference`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from tqdm.auto import tqdm

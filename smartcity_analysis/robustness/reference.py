@@ -135,7 +135,7 @@ def evaluate_plan_reference(
             mask = np.asarray(problem.rescale)[
                 int(plan.normaliser[r]), a_p, int(plan.agg_across[r])
             ]
-            positive = {c for c, hit in zip(problem.indicators, mask) if hit}
+            positive = {c for c, hit in zip(problem.indicators, mask, strict=True) if hit}
         vs = _variant_spec(
             base,
             imputation=context.imputers[int(plan.imputer[r])],
