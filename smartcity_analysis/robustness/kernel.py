@@ -371,7 +371,13 @@ def select_top_k(
     c, n = scores.shape
     tie = np.broadcast_to(np.asarray(tie_order), (c, n))
     key = np.where(ok, -scores, np.inf)
-    order = np.lexsort((tie, key), axis=-1)  # (C, n) regions best first
+    # a plain sort is exact where no two ranked regions tie (the usual case with continuous
+    # weights); rows with a tie are re-sorted lexicographically with the tie order
+    order = np.argsort(key, axis=-1)  # (C, n) regions best first
+    sk = np.take_along_axis(key, order, axis=1)
+    tied = ((sk[:, 1:] == sk[:, :-1]) & np.isfinite(sk[:, 1:])).any(axis=1)
+    if tied.any():
+        order[tied] = np.lexsort((tie[tied], key[tied]), axis=-1)
     ok_sorted = np.take_along_axis(ok, order, axis=1)
     pos = np.cumsum(ok_sorted, axis=1)
     rank = np.zeros((c, n), dtype=np.int32)
