@@ -171,3 +171,19 @@ def test_audit_figures_by_hand():
     assert fig["actual_failing_gate"] == {"nominal": 1, "mean": 0.0, "p05": 0.0, "p95": 0.0}
     assert fig["top_k_not_chosen"]["nominal"] == 1 and fig["top_k_not_chosen"]["mean"] == 1
     assert fig["places_beyond_k"] == {"median": None, "max": None, "not_ranked": 1}
+
+
+def test_stability_of_a_geometric_index_through_its_logarithms():
+    """A geometric index ranks as the arithmetic mean of the logs: with A = (e, 1), B = (1, e),
+    C = (e^0.45, e^0.45) the logs are the hand-solved case above, so the intervals are the same."""
+    from smartcity_analysis.aggregation import geometric
+
+    x = np.exp(ABC)
+    w = np.array([0.6, 0.4])
+    (xi, _) = stability_intervals(np.log(x), w, np.ones(3, bool), 2, region_codes="ABC")
+    assert (xi.low, xi.high) == (pytest.approx(0.55), 1.0)
+    for t in (0.56, 0.7, 0.99):
+        s = geometric(x, [t, 1 - t])
+        assert set(np.argsort(-s)[:2]) == {0, 2}
+    s = geometric(x, [0.54, 0.46])
+    assert set(np.argsort(-s)[:2]) == {0, 1}

@@ -59,8 +59,8 @@ REGION_STABILITY_COLUMNS = ["region_code", "criterion", "weight", "low", "high"]
 class CohortAnswers:
     """Tables of :func:`cohort_answers`: ``region_columns`` (index ``region_code``: ``confidence``
     and ``central_weight_<criterion>``), ``winning``, ``stability``, ``region_stability`` and the
-    ``summary`` entries (``mean_confidence``, ``decision_entropy_bits``, ``stability_note``,
-    ``audit``)."""
+    ``summary`` entries (``criteria``, ``nominal_weights``, ``mean_confidence``,
+    ``decision_entropy_bits``, ``confidence_draws``, ``stability_note``, ``audit``)."""
 
     region_columns: pd.DataFrame
     winning: pd.DataFrame
@@ -75,10 +75,11 @@ def _stability(problem, nominal_pillars, nominal: DrawOutcome):
         pd.DataFrame(columns=STABILITY_COLUMNS),
         pd.DataFrame(columns=REGION_STABILITY_COLUMNS),
     )
-    if problem.aggregators_across[0][0] != "arithmetic":
+    agg = problem.aggregators_across[0][0]
+    if agg not in ("arithmetic", "geometric"):
         return *empty, (
-            f"Not computed: the index aggregation is {problem.aggregators_across[0][0]!r}; the exact "
-            "intervals need arithmetic aggregation."
+            f"Not computed: the index aggregation is {agg!r}; the exact intervals need arithmetic "
+            "(or geometric) aggregation."
         )
     if len(problem.pillars) < 2:
         return *empty, "Not computed: a single criterion has no weight to move."
@@ -89,6 +90,13 @@ def _stability(problem, nominal_pillars, nominal: DrawOutcome):
             "Not computed: some eligible regions lack a pillar score (the index then renormalises "
             "over the pillars present, which is not linear in the weights)."
         )
+    how = "arithmetic aggregation"
+    if agg == "geometric":
+        if (values[eligible] <= 0).any():
+            return *empty, "Not computed: a geometric index with a zero pillar score."
+        # a weighted geometric mean ranks as the weighted arithmetic mean of the logarithms
+        values = np.log(np.where(eligible[:, None], values, 1.0))
+        how = "geometric aggregation (the arithmetic mean of the log pillar scores ranks the same)"
     res = stability_intervals(
         values,
         problem.pillar_weights,
@@ -117,8 +125,8 @@ def _stability(problem, nominal_pillars, nominal: DrawOutcome):
         for i in np.flatnonzero(eligible)
     ]
     note = (
-        "Exact for the nominal pillar scores with arithmetic aggregation and plain top-k selection "
-        "among the nominally eligible (the other weights rescaled proportionally)"
+        f"Exact for the nominal pillar scores with {how} and plain top-k selection among the "
+        "nominally eligible (the other weights rescaled proportionally)"
         + ("; the spec's quotas are not modelled." if problem.quotas is not None else ".")
     )
     return (
@@ -201,7 +209,10 @@ def cohort_answers(
         actual,
         problem.k,
     )
+    w0 = np.asarray(problem.pillar_weights, dtype=float)
     summary = {
+        "criteria": list(problem.pillars),
+        "nominal_weights": {c: float(v) for c, v in zip(problem.pillars, w0 / w0.sum(), strict=True)},
         "mean_confidence": float(np.nanmean(conf_expected)) if np.isfinite(conf_expected).any()
         else None,
         "decision_entropy_bits": decision_entropy(p_sel),
