@@ -187,3 +187,30 @@ def test_stability_of_a_geometric_index_through_its_logarithms():
         assert set(np.argsort(-s)[:2]) == {0, 2}
     s = geometric(x, [0.54, 0.46])
     assert set(np.argsort(-s)[:2]) == {0, 1}
+
+
+def test_stability_tables_follow_the_slider_weights():
+    """The hand-solved case as tables, at the nominal (0.6, 0.4) and at slider weights (0.3, 0.7).
+
+    At w_x = t = 0.3: A .3, B .7, C .45 -> {B, C}, which holds for t < .45 (A = C there); just
+    above .45 the selection is {A, B}: A enters and C leaves at the high end; the low end is 0.
+    """
+    import pandas as pd
+
+    from smartcity_analysis.robustness.answers import stability_tables
+
+    frame = pd.DataFrame(ABC, index=pd.Index(list("ABC"), name="region_code"), columns=["x", "y"])
+    nominal, per_region, note = stability_tables(frame, {"x": 0.6, "y": 0.4}, [True] * 3, 2)
+    row = nominal.set_index("criterion").loc["x"]
+    assert (row["low"], row["high"]) == (pytest.approx(0.55), 1.0)
+    assert (row["enters_low"], row["leaves_low"]) == ("B", "C")
+    assert per_region.set_index(["region_code", "criterion"]).loc[("A", "x"), "low"] == \
+        pytest.approx(0.45)
+    slider, _, _ = stability_tables(frame, {"x": 0.3, "y": 0.7}, [True] * 3, 2)
+    row = slider.set_index("criterion").loc["x"]
+    assert (row["low"], row["high"]) == (0.0, pytest.approx(0.45))
+    assert (row["enters_high"], row["leaves_high"]) == ("A", "C")
+    assert "Exact" in note
+    _, _, why = stability_tables(frame, {"x": 0.6, "y": 0.4}, [True] * 3, 2,
+                                 index_aggregation="copeland")
+    assert why.startswith("Not computed")

@@ -32,6 +32,7 @@ __all__ = [
     "WINNING_COLUMNS",
     "CohortAnswers",
     "cohort_answers",
+    "stability_tables",
 ]
 
 #: Draws (the run's first) over which each confidence factor is estimated (standard error at most
@@ -69,29 +70,74 @@ class CohortAnswers:
     summary: dict
 
 
-def _stability(problem, nominal_pillars, nominal: DrawOutcome):
-    codes = list(problem.region_codes)
+def stability_tables(
+    pillar_scores: pd.DataFrame,
+    weights,
+    eligible,
+    k: int,
+    *,
+    index_aggregation: str = "arithmetic",
+    tie_order=None,
+    quotas: bool = False,
+):
+    """Weight stability intervals as tables, for any weights (the explorer's sliders included).
+
+    Parameters
+    ----------
+    pillar_scores : DataFrame
+        Index ``region_code``, one column per criterion (pillar), e.g. the ``pillar_<id>`` columns
+        of ``selection.run_cohorts(spec)[year].table`` renamed to the pillar ids.
+    weights : mapping or array-like
+        Criterion -> weight (any positive scale): the nominal weights or the current slider values.
+    eligible : array-like of bool
+        Eligible and in the pool, aligned with ``pillar_scores``.
+    k : int
+        Cohort size.
+    index_aggregation : {"arithmetic", "geometric"}
+        The index-level method (a geometric index is handled through the log pillar scores).
+    tie_order : array-like of int, optional
+        Lower wins a tie (default: row order).
+    quotas : bool
+        Whether the spec has quotas (only for the note: they are not modelled).
+
+    Returns
+    -------
+    stability : DataFrame
+        :data:`STABILITY_COLUMNS`, one row per criterion.
+    region_stability : DataFrame
+        :data:`REGION_STABILITY_COLUMNS`, one row per eligible region and criterion.
+    note : str
+        What the intervals answer, or why they were not computed (then both tables are empty).
+
+    Notes
+    -----
+    See :func:`~smartcity_analysis.robustness.smaa.stability_intervals`.
+    """
+    criteria = list(pillar_scores.columns)
+    codes = [str(c) for c in pillar_scores.index]
+    w = np.array(
+        [float(weights[c]) for c in criteria] if hasattr(weights, "keys") else weights, dtype=float
+    )
     empty = (
         pd.DataFrame(columns=STABILITY_COLUMNS),
         pd.DataFrame(columns=REGION_STABILITY_COLUMNS),
     )
-    agg = problem.aggregators_across[0][0]
-    if agg not in ("arithmetic", "geometric"):
+    if index_aggregation not in ("arithmetic", "geometric"):
         return *empty, (
-            f"Not computed: the index aggregation is {agg!r}; the exact intervals need arithmetic "
-            "(or geometric) aggregation."
+            f"Not computed: the index aggregation is {index_aggregation!r}; the exact intervals need "
+            "arithmetic (or geometric) aggregation."
         )
-    if len(problem.pillars) < 2:
+    if len(criteria) < 2:
         return *empty, "Not computed: a single criterion has no weight to move."
-    eligible = nominal.eligible[0]
-    values = nominal_pillars[0]
+    eligible = np.asarray(eligible, dtype=bool)
+    values = pillar_scores.to_numpy(dtype=float)
     if np.isnan(values[eligible]).any():
         return *empty, (
             "Not computed: some eligible regions lack a pillar score (the index then renormalises "
             "over the pillars present, which is not linear in the weights)."
         )
     how = "arithmetic aggregation"
-    if agg == "geometric":
+    if index_aggregation == "geometric":
         if (values[eligible] <= 0).any():
             return *empty, "Not computed: a geometric index with a zero pillar score."
         # a weighted geometric mean ranks as the weighted arithmetic mean of the logarithms
@@ -99,11 +145,11 @@ def _stability(problem, nominal_pillars, nominal: DrawOutcome):
         how = "geometric aggregation (the arithmetic mean of the log pillar scores ranks the same)"
     res = stability_intervals(
         values,
-        problem.pillar_weights,
+        w,
         eligible,
-        problem.k,
-        tie_order=np.asarray(problem.tie_order)[0],
-        criteria=list(problem.pillars),
+        k,
+        tie_order=None if tie_order is None else np.asarray(tie_order),
+        criteria=criteria,
         region_codes=codes,
     )
     rows = [
@@ -125,14 +171,31 @@ def _stability(problem, nominal_pillars, nominal: DrawOutcome):
         for i in np.flatnonzero(eligible)
     ]
     note = (
-        f"Exact for the nominal pillar scores with {how} and plain top-k selection among the "
-        "nominally eligible (the other weights rescaled proportionally)"
-        + ("; the spec's quotas are not modelled." if problem.quotas is not None else ".")
+        f"Exact for the given pillar scores with {how} and plain top-k selection among the "
+        "eligible (the other weights rescaled proportionally)"
+        + ("; the spec's quotas are not modelled." if quotas else ".")
     )
     return (
         pd.DataFrame(rows, columns=STABILITY_COLUMNS),
         pd.DataFrame(per_region, columns=REGION_STABILITY_COLUMNS),
         note,
+    )
+
+
+def _stability(problem, nominal_pillars, nominal: DrawOutcome):
+    frame = pd.DataFrame(
+        nominal_pillars[0],
+        index=pd.Index(list(problem.region_codes), name="region_code"),
+        columns=list(problem.pillars),
+    )
+    return stability_tables(
+        frame,
+        problem.pillar_weights,
+        nominal.eligible[0],
+        problem.k,
+        index_aggregation=problem.aggregators_across[0][0],
+        tie_order=np.asarray(problem.tie_order)[0],
+        quotas=problem.quotas is not None,
     )
 
 
