@@ -16,8 +16,11 @@ Every aggregator is ``f(values, weights, *, min_coverage=0.0, **params) -> ndarr
   pairwise-majority sense).
 
 Geometric and harmonic means need non-negative values: a zero component gives a zero score (no
-compensation), a negative component gives NaN. Normalise onto a strictly positive scale (e.g. min-max to
-[1, 100]) when that matters. :func:`copeland` compares every pair of regions and costs
+compensation), a negative component gives NaN; the Mazziotta-Pareto index needs a positive mean. The
+pairing of an aggregation with a normalisation is therefore checked (:func:`needs_positive_scale`): a
+spec whose nominal methods pair them wrongly is rejected when it loads, and the robustness analysis
+rescales the components of such a drawn pairing onto ``[1, 100]``
+(:func:`smartcity_analysis.normalisation.positive_scale`). :func:`copeland` compares every pair of regions and costs
 ``O(n_regions^2 k)`` memory per leading index: loop over draws rather than stacking many of them.
 """
 
@@ -28,6 +31,42 @@ import warnings
 import numpy as np
 
 from smartcity_analysis.errors import ComputationError, suggest
+from smartcity_analysis.normalisation import can_be_negative
+
+#: Aggregators defined on positive components only (see :func:`needs_positive_scale`).
+POSITIVE_SCALE_AGGREGATORS = ("geometric", "harmonic", "mazziotta_pareto")
+
+
+def needs_positive_scale(aggregation: str, normalisation: str, params=None) -> bool:
+    """Whether ``aggregation`` over components normalised by ``normalisation`` can go wrong.
+
+    Parameters
+    ----------
+    aggregation : str
+        Key of :data:`AGGREGATORS`.
+    normalisation : str
+        Key of ``normalisation.NORMALISERS``.
+    params : mapping, optional
+        The normaliser's parameters.
+
+    Returns
+    -------
+    bool
+        True when the aggregation is geometric or harmonic and the normaliser can return negative
+        values (the score would be NaN: the region silently unscored), or when it is Mazziotta-Pareto
+        and the normaliser is neither non-negative nor a z-score centred on a positive mean (the MPI's
+        own scale is ``100 + 10 z``).
+
+    Notes
+    -----
+    :func:`smartcity_analysis.normalisation.can_be_negative` decides the normaliser's side.
+    """
+    if aggregation not in POSITIVE_SCALE_AGGREGATORS:
+        return False
+    p = dict(params or {})
+    if aggregation == "mazziotta_pareto" and normalisation == "zscore":
+        return not float(p.get("mean", 0.0)) > 0
+    return can_be_negative(normalisation, p)
 
 
 def _prep(values, weights):
@@ -147,14 +186,18 @@ def mazziotta_pareto(values, weights, *, min_coverage=0.0, penalty="negative"):
 
     .. math:: MPI_i^{\\mp} = M_i \\mp S_i\\, cv_i
 
-    With equal weights this is the original MPI (population standard deviation). The components are
-    expected on a z-score scale of mean 100 and sd 10 (``zscore(mean=100, sd=10)``).
+    With equal weights this is the original MPI: :math:`S_i` is the population standard deviation of
+    the region's components (divisor :math:`k`, not :math:`k - 1`). The components are defined on the
+    MPI's z-score scale of mean 100 and sd 10, standardised with the population sd
+    (``{method: zscore, mean: 100, sd: 10, ddof: 0}``).
 
     References
     ----------
     .. [1] Mazziotta M., Pareto A. (2016). On a generalized non-compensatory composite index for measuring
        socio-economic phenomena. Social Indicators Research 127, 983-1003.
-    .. [2] COINr ``a_mpi``.
+    .. [2] Mazziotta M., Pareto A. (2013). Methods for constructing composite indicators: one for all or
+       all for one? Rivista Italiana di Economia Demografia e Statistica 67(2), 67-80.
+    .. [3] R package Compind (Vidoli F., Fusco E.), function ``ci_mpi``.
     """
     if penalty not in ("negative", "positive"):
         raise ComputationError(f"penalty must be 'negative' or 'positive'. Got {penalty!r}.")

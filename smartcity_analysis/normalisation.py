@@ -87,27 +87,38 @@ def minmax(x, direction=1, *, lower=0.0, upper=100.0):
     return lower + (upper - lower) * frac
 
 
-def zscore(x, direction=1, *, mean=0.0, sd=1.0):
+def zscore(x, direction=1, *, mean=0.0, sd=1.0, ddof=1):
     """Standardisation (z-score), optionally rescaled to a chosen mean and standard deviation.
+
+    Parameters
+    ----------
+    mean, sd : float
+        Centre and spread of the output scale.
+    ddof : {1, 0}
+        Delta degrees of freedom of the standard deviation: 1 (sample sd, COINr ``n_zscore`` and the
+        handbook's default) or 0 (population sd, what the Mazziotta-Pareto index prescribes).
 
     Notes
     -----
     .. math:: y_{ij} = m + s\\,d_j\\,\\frac{x_{ij} - \\bar x_j}{\\sigma_j}
 
-    with :math:`\\sigma_j` the sample standard deviation (ddof = 1) over the observed regions and
-    :math:`d_j` the direction. A constant indicator maps to ``mean``. ``mean=100, sd=10`` is the scale
-    the Mazziotta-Pareto index expects.
+    with :math:`\\sigma_j` the standard deviation over the observed regions (divisor
+    :math:`n_j - \\mathrm{ddof}`) and :math:`d_j` the direction. A constant indicator maps to ``mean``.
+    ``mean=100, sd=10, ddof=0`` is the scale the Mazziotta-Pareto index is defined on.
 
     References
     ----------
     .. [1] OECD/JRC (2008). Handbook on Constructing Composite Indicators, section 5.
     .. [2] COINr ``n_zscore``.
+    .. [3] Mazziotta M., Pareto A. (2016). Social Indicators Research 127, 983-1003 (population sd).
     """
+    if ddof not in (0, 1):
+        raise ComputationError(f"zscore's ddof must be 0 or 1. Got {ddof!r}.")
     x, d = _prep(x, direction)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         mu = np.nanmean(x, axis=-2, keepdims=True)
-        sigma = np.nanstd(x, axis=-2, ddof=1, keepdims=True)
+        sigma = np.nanstd(x, axis=-2, ddof=int(ddof), keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = d * (x - mu) / sigma
     z = np.where((sigma == 0) | ~np.isfinite(sigma), 0.0, z)
@@ -262,6 +273,74 @@ NORMALISERS = {
     "borda": borda,
     "rank": rank,
 }
+
+
+def can_be_negative(method: str, params: Mapping | None = None) -> bool:
+    """Whether a normaliser, with these parameters, can return a negative value on some data.
+
+    Parameters
+    ----------
+    method : str
+        Key of :data:`NORMALISERS`.
+    params : mapping, optional
+        The method's parameters (as declared in a spec).
+
+    Returns
+    -------
+    bool
+        True for ``zscore`` (always: values below the mean are negative unless shifted, and no shift
+        bounds them, since :math:`|z| \\le \\sqrt{n - 1}` grows with the number of regions), for
+        ``minmax`` with a negative ``lower``, ``goalposts`` without ``cap`` or with ``log`` (values
+        outside the goalposts), ``distance_to_target`` with a declared target; False for the rank-based methods.
+
+    Notes
+    -----
+    Geometric and harmonic means (and the Mazziotta-Pareto index's coefficient of variation) are
+    defined on positive values only; :mod:`smartcity_analysis.aggregation` uses this to decide when a
+    pairing needs its documented rescaling (``positive_scale``).
+    """
+    p = dict(params or {})
+    if method == "zscore":
+        return True
+    if method == "minmax":
+        return min(float(p.get("lower", 0.0)), float(p.get("upper", 100.0))) < 0
+    if method == "goalposts":
+        return not p.get("cap", True) or bool(p.get("log", False)) or float(p.get("scale", 100.0)) < 0
+    if method == "distance_to_target":
+        # a declared target below the worst observed value flips the sign of the denominator
+        return float(p.get("scale", 100.0)) < 0 or "target" in p
+    if method in ("percentile_rank",):
+        return float(p.get("scale", 100.0)) < 0
+    return False
+
+
+def positive_scale(x) -> np.ndarray:
+    """Rescale oriented, normalised values onto the positive scale ``[1, 100]`` per indicator.
+
+    Parameters
+    ----------
+    x : ndarray, shape (..., n_regions, n_indicators)
+        Values already oriented so that higher is better.
+
+    Returns
+    -------
+    ndarray
+        :func:`minmax` onto ``[1, 100]`` along the regions axis.
+
+    Notes
+    -----
+    .. math:: y_{ij} = 1 + 99\\,\\frac{x_{ij} - \\min_i x_{ij}}{\\max_i x_{ij} - \\min_i x_{ij}}
+
+    The handbook's positive scale for geometric aggregation. For an affine normaliser (z-score,
+    min-max, plain goalposts) the result equals min-max onto ``[1, 100]`` of the treated values: the
+    rescaling keeps the normaliser's order and proportions of differences, and removes its sign.
+
+    References
+    ----------
+    .. [1] OECD/JRC (2008). Handbook on Constructing Composite Indicators, sections 5 and 6.2
+       (geometric aggregation needs strictly positive values).
+    """
+    return minmax(x, 1, lower=1.0, upper=100.0)
 
 
 def normalise(X: pd.DataFrame, method: str = "minmax", directions: Mapping[str, int] | pd.Series | None = None,

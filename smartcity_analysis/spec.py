@@ -365,8 +365,10 @@ class TieBreakKey:
 
 @dataclass(frozen=True)
 class WeightUncertainty:
-    """Weight perturbation: ``kind="dirichlet"`` with ``concentration`` (weights ~ Dirichlet(c * w)), or
-    ``kind="bounds"`` with ``relative`` (each weight uniform in ``w * (1 +- relative)``, renormalised)."""
+    """Weight perturbation: ``kind="dirichlet"`` with ``concentration`` (weights ~ Dirichlet(c * w)),
+    ``kind="bounds"`` with ``relative`` (each weight uniform in ``w * (1 +- relative)``, renormalised),
+    or ``kind="uniform"`` (weights uniform on the simplex, Dirichlet(1, ..., 1): no preference at all,
+    the SMAA default)."""
 
     kind: str
     concentration: float | None = None
@@ -381,7 +383,9 @@ class UncertaintySpec:
     ``normalisations``/``imputations``: alternative method choices (the nominal one is included by the
     consumer); ``aggregations_pillars``/``aggregations_index``: alternatives per level; ``thresholds``:
     ``(rule_id, low, high)`` ranges for threshold rules; ``noise_relative``: relative noise on indicator
-    values; ``leave_one_out``: drop one indicator at a time.
+    values; ``leave_one_out``: report "without indicator X" scenarios, one per indicator;
+    ``leave_one_out_probability``: the probability that a Monte Carlo draw leaves one indicator out
+    (default 0: the scenarios are reported beside P(selected), not mixed into it).
     """
 
     weights: WeightUncertainty | None = None
@@ -392,6 +396,7 @@ class UncertaintySpec:
     thresholds: tuple[tuple[str, float, float], ...] = ()
     noise_relative: float | None = None
     leave_one_out: bool = False
+    leave_one_out_probability: float = 0.0
     draws: int | None = None
     seed: int | None = None
 
@@ -1007,6 +1012,44 @@ def _parse_ties(raw: Any, indicator_codes: set[str], pillar_ids: set[str],
     return tuple(out)
 
 
+def _check_method_pairing(methods: MethodsSpec, pillars: tuple[PillarSpec, ...],
+                          indicators: tuple[IndicatorSpec, ...], problems: _Problems) -> None:
+    """Reject a nominal aggregation that cannot take the values its normalisation gives.
+
+    A geometric or harmonic mean of a component that can be negative (z-scores) is NaN: the region
+    would be silently unscored (issue 13, defect 1). The uncertainty block's pairings are not rejected:
+    the robustness analysis rescales them onto a positive scale by construction.
+    """
+    from smartcity_analysis.aggregation import needs_positive_scale
+
+    by_code = {i.code: i for i in indicators}
+
+    def norm_of(code):
+        ind = by_code.get(code)
+        return (ind.normalisation if ind is not None and ind.normalisation else methods.normalisation)
+
+    def bad(agg, codes):
+        return sorted({f"{n.name}" for n in (norm_of(c) for c in codes)
+                       if needs_positive_scale(agg.name, n.name, n.kwargs)})
+
+    fix = ("Normalise onto a positive scale (e.g. {method: minmax, lower: 1, upper: 100}; for "
+           "mazziotta_pareto {method: zscore, mean: 100, sd: 10, ddof: 0}) or aggregate arithmetically.")
+    for i, p in enumerate(pillars):
+        agg = p.aggregation or methods.aggregation_pillars
+        found = bad(agg, p.indicator_codes)
+        if found:
+            where = f"pillars[{i}].aggregation" if p.aggregation else "methods.aggregation"
+            problems.add(where, f"aggregation '{agg.name}' of pillar '{p.id}' gets components normalised "
+                         f"by {', '.join(found)}, which can be negative or centred on 0. {fix}")
+    codes = [c for p in pillars for c in p.indicator_codes]
+    found = bad(methods.aggregation_index, codes)
+    if found and not all(bad(p.aggregation or methods.aggregation_pillars, p.indicator_codes)
+                         for p in pillars):
+        problems.add("methods.aggregation", f"index aggregation '{methods.aggregation_index.name}' gets "
+                     f"pillar scores of components normalised by {', '.join(found)}, which can be "
+                     f"negative or centred on 0. {fix}")
+
+
 def _parse_uncertainty(raw: Any, rules: tuple[EligibilityRule, ...],
                        problems: _Problems) -> UncertaintySpec | None:
     if raw is None:
@@ -1019,15 +1062,21 @@ def _parse_uncertainty(raw: Any, rules: tuple[EligibilityRule, ...],
     kw: dict[str, Any] = {}
     w = raw.get("weights")
     if w is not None:
-        if not isinstance(w, Mapping) or w.get("kind") not in ("dirichlet", "bounds"):
-            problems.add("uncertainty.weights", "expected {kind: dirichlet, concentration: C} or "
-                         "{kind: bounds, relative: R}.")
+        if not isinstance(w, Mapping) or w.get("kind") not in ("dirichlet", "bounds", "uniform"):
+            problems.add("uncertainty.weights", "expected {kind: dirichlet, concentration: C}, "
+                         "{kind: bounds, relative: R} or {kind: uniform}.")
         else:
             _check_keys(w, ("kind", "concentration", "relative", "level"), "uncertainty.weights", problems)
             level = w.get("level", "both")
             if level not in ("indicators", "pillars", "both"):
                 problems.add("uncertainty.weights.level", f"got {level!r}; expected indicators, pillars or both.")
-            if w["kind"] == "dirichlet":
+            if w["kind"] == "uniform":
+                if w.get("concentration") is not None or w.get("relative") is not None:
+                    problems.add("uncertainty.weights", "kind 'uniform' takes no concentration or relative "
+                                 "(it is Dirichlet(1, ..., 1)); use kind 'dirichlet' to centre on the "
+                                 "nominal weights.")
+                kw["weights"] = WeightUncertainty("uniform", level=str(level))
+            elif w["kind"] == "dirichlet":
                 c = _number(w.get("concentration"), "uncertainty.weights.concentration", problems, positive=True)
                 kw["weights"] = WeightUncertainty("dirichlet", concentration=c, level=str(level))
             else:
@@ -1080,10 +1129,18 @@ def _parse_uncertainty(raw: Any, rules: tuple[EligibilityRule, ...],
         val = n.get("relative") if isinstance(n, Mapping) else n
         kw["noise_relative"] = _number(val, "uncertainty.noise.relative", problems, nonneg=True)
     if raw.get("leave_one_out") is not None:
-        if not isinstance(raw["leave_one_out"], bool):
-            problems.add("uncertainty.leave_one_out", f"expected true or false. Got {raw['leave_one_out']!r}.")
+        loo = raw["leave_one_out"]
+        if isinstance(loo, bool):
+            kw["leave_one_out"] = loo
+        elif isinstance(loo, Mapping):
+            _check_keys(loo, ("probability",), "uncertainty.leave_one_out", problems)
+            pr = _number(loo.get("probability", 0.0), "uncertainty.leave_one_out.probability", problems,
+                         unit=True)
+            kw["leave_one_out"] = True
+            kw["leave_one_out_probability"] = float(pr) if pr is not None else 0.0
         else:
-            kw["leave_one_out"] = raw["leave_one_out"]
+            problems.add("uncertainty.leave_one_out", "expected true, false or {probability: P} (P in "
+                         f"[0, 1], the share of draws leaving one indicator out). Got {loo!r}.")
     # draws: 0 is no run at all (it used to mean "the default" silently); seed 0 is a valid seed
     for key, positive in (("draws", True), ("seed", False)):
         if raw.get(key) is not None:
@@ -1175,6 +1232,8 @@ def load_spec(source: str | os.PathLike | Mapping, *, known_indicators: set[str]
                          f"cannot fill cohort {c.year} of size {c.size}.")
     ties = _parse_ties(data.get("tie_breaking"), codes, {p.id for p in pillars}, problems)
     unc = _parse_uncertainty(data.get("uncertainty"), rules, problems)
+    if methods is not None and pillars:
+        _check_method_pairing(methods, pillars, indicators, problems)
     if problems.items:
         raise SpecError(problems.items, path)
     return Spec(id=sid, title=title, version=version, description=description, cohorts=cohorts, pool=pool,

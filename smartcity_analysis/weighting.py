@@ -86,29 +86,58 @@ def _clean(values):
     return sub[rows], keep
 
 
+def _varimax(loadings, tol=1e-10, max_iter=500):
+    """Varimax rotation of a loading matrix ``(k, f)`` (Kaiser 1958), SVD iteration."""
+    L = np.asarray(loadings, dtype=float)
+    k, f = L.shape
+    if f < 2:
+        return L
+    R = np.eye(f)
+    crit = 0.0
+    for _ in range(max_iter):
+        Lr = L @ R
+        u, s, vt = np.linalg.svd(L.T @ (Lr**3 - Lr @ np.diag((Lr**2).sum(axis=0)) / k))
+        R = u @ vt
+        new = s.sum()
+        if new < crit * (1 + tol):
+            break
+        crit = new
+    return L @ R
+
+
 def pca(values, nominal=None):
-    """PCA-derived weights: absolute loadings of the first principal component of the standardised
-    components, normalised to sum to one.
+    """Weights from principal components, as the OECD/JRC handbook builds them (Nicoletti et al.).
 
     Notes
     -----
-    With :math:`Z` the standardised complete cases and :math:`a_1` the first eigenvector of
-    :math:`\\mathrm{corr}(Z)`,
+    With :math:`C` the correlation matrix of the standardised complete cases, eigenvalues
+    :math:`\\lambda_f` and eigenvectors :math:`a_f`:
 
-    .. math:: w_j = |a_{1j}| \\Big/ \\sum_k |a_{1k}|
+    1. retain the factors with :math:`\\lambda_f > 1` that explain more than 10 % of the variance
+       (at least the first);
+    2. loadings :math:`L_{jf} = a_{jf} \\sqrt{\\lambda_f}`, varimax-rotated when more than one
+       factor is retained;
+    3. squared loadings scaled to unity sum per factor, :math:`s_{jf} = L_{jf}^2 / \\sum_i L_{if}^2`;
+       each component belongs to the factor with its highest :math:`s_{jf}`;
+    4. each factor weighs its share of the explained variance,
+       :math:`v_f = \\sum_i L_{if}^2 / \\sum_{g} \\sum_i L_{ig}^2`, so
 
-    PCA weights reward components that co-vary with the others (they measure statistical redundancy,
-    not importance); use them as a contrast, not as a default. One component gets weight 1.
+    .. math:: w_j = s_{j f(j)}\\, v_{f(j)} \\Big/ \\sum_k s_{k f(k)}\\, v_{f(k)}
+
+    A component that loads on no retained factor (all :math:`s_{jf} = 0`) gets 0. The weights
+    measure statistical co-variation, not importance; use them as a contrast. One component gets
+    weight 1.
 
     References
     ----------
-    .. [1] OECD/JRC (2008). Handbook on Constructing Composite Indicators, section 6.1 (weights based on
-       principal components analysis).
-    .. [2] COINr ``get_PCA`` (first-component loadings as weights).
-    .. [3] scikit-learn ``sklearn.decomposition.PCA``.
+    .. [1] Nicoletti G., Scarpetta S., Boylaud O. (2000). Summary indicators of product market
+       regulation with an extension to employment protection legislation. OECD Economics Department
+       Working Papers 226.
+    .. [2] OECD/JRC (2008). Handbook on Constructing Composite Indicators, sections 3.1 and 6.1
+       (weights based on principal components / factor analysis, Tables 6.1-6.3).
+    .. [3] Kaiser H. F. (1958). The varimax criterion for analytic rotation in factor analysis.
+       Psychometrika 23, 187-200.
     """
-    from sklearn.decomposition import PCA
-
     v = np.asarray(values, dtype=float)
     sub, keep = _clean(v)
     w = np.zeros(v.shape[1])
@@ -118,8 +147,23 @@ def pca(values, nominal=None):
     sd = sub.std(axis=0, ddof=1)
     sd[sd == 0] = 1.0
     z = (sub - sub.mean(axis=0)) / sd
-    comp = PCA(n_components=1, svd_solver="full").fit(z).components_[0]
-    w[keep] = np.abs(comp)
+    corr = np.atleast_2d(np.corrcoef(z, rowvar=False))
+    corr = np.where(np.isfinite(corr), corr, 0.0)
+    np.fill_diagonal(corr, 1.0)
+    lam, vec = np.linalg.eigh(corr)
+    order = np.argsort(lam)[::-1]
+    lam, vec = np.clip(lam[order], 0.0, None), vec[:, order]
+    share = lam / lam.sum()
+    retained = (lam > 1.0 + 1e-9) & (share > 0.10)
+    retained[0] = True
+    L = _varimax(vec[:, retained] * np.sqrt(lam[retained]))
+    sq = L**2
+    tot = sq.sum(axis=0)
+    scaled = sq / np.where(tot > 0, tot, 1.0)
+    factor_weight = tot / tot.sum()
+    best = scaled.argmax(axis=1)
+    rows = np.arange(scaled.shape[0])
+    w[keep] = scaled[rows, best] * factor_weight[best]
     return _finish(w, v)
 
 

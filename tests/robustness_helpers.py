@@ -97,7 +97,7 @@ def toy_problem(
         tie_order=np.repeat(np.arange(n)[None, :], n_l, axis=0),
         threshold_rules=rules,
         quotas=q,
-        treated=np.repeat(raw[None, None], n_l, axis=1) if treated else None,
+        imputed=np.repeat(raw[None, None], n_l, axis=1) if treated else None,
         transforms=(None,) * m,
         normaliser_groups=groups,
         directions=directions,

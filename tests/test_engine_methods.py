@@ -232,6 +232,20 @@ def test_pca_weights_known_answer():
     np.testing.assert_allclose(wt.pca(v), [0.5, 0.5, 0.0], atol=1e-9)
 
 
+def test_pca_weights_follow_the_handbook_with_two_retained_factors():
+    # a, c, e mutually orthogonal and centred; columns (a, a, c, c, e): correlation eigenvalues
+    # 2, 2, 1, 0, 0. Retained: the two factors with eigenvalue > 1 (the third has exactly 1).
+    # Varimax gives simple structure: factor 1 loads 1 on the a-pair, factor 2 1 on the c-pair;
+    # squared loadings scaled per factor: 1/2 each; factor weights 2/4 each -> w = 1/4 for the
+    # four paired columns, 0 for e. The old |PC1 loading| rule depended on an arbitrary mix of the
+    # two tied components and gave e weight only by accident of the solver.
+    a = np.array([1, -1, 1, -1, 0, 0], dtype=float)
+    c = np.array([1, 1, -1, -1, 0, 0], dtype=float)
+    e = np.array([1, 1, 1, 1, -2, -2], dtype=float)
+    v = np.column_stack([a, a, c, c, e]) + 10.0
+    np.testing.assert_allclose(wt.pca(v), [0.25, 0.25, 0.25, 0.25, 0.0], atol=1e-9)
+
+
 def test_entropy_weights_known_answer():
     # x1 = (0, 0, 1): p = (0, 0, 1), e = 0, d = 1 ; x2 = (0, 1, 1): e = ln2 / ln3
     v = np.array([[0, 0], [0, 1], [1, 1]], dtype=float)
@@ -257,10 +271,13 @@ def test_pca_explained_variance_known_answer():
 
 
 def test_effective_weights_of_a_linear_index():
+    # b has twice a's spread, so with equal nominal weights it carries far more of the variance: the
+    # shares must follow w_j cov(x_j, y) / var(y) for every component (their sum is 1 for any
+    # linear index, so the sum alone could not catch a wrong formula)
     rng = np.random.default_rng(0)
-    X = pd.DataFrame(rng.normal(size=(200, 2)), columns=["a", "b"])
+    X = pd.DataFrame(rng.normal(size=(200, 2)) * [1.0, 2.0], columns=["a", "b"])
     y = 0.5 * X["a"] + 0.5 * X["b"]
     e = effective_weights(X, y, pd.Series({"a": 0.5, "b": 0.5}))
-    assert e["cov_share"].sum() == pytest.approx(1.0)
-    # an arithmetic index decomposes its variance exactly: share_j = w_j cov(x_j, y) / var(y)
-    assert e.loc["a", "cov_share"] == pytest.approx(0.5 * X["a"].cov(y) / y.var())
+    for c in ("a", "b"):
+        assert e.loc[c, "cov_share"] == pytest.approx(0.5 * X[c].cov(y) / y.var())
+    assert e.loc["b", "cov_share"] > 0.7

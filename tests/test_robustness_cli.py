@@ -35,16 +35,36 @@ def test_cli_writes_tables_and_identical_reruns(tmp_path, capsys):
     assert "too uncertain to trust" in first  # N=64 Sobol is flagged
     # second run loads the cache and writes byte-identical files
     assert main(args + ["--out", str(tmp_path / "b")]) == 0
-    for name in ("regions_2017.csv", "sobol_2017.csv", "summary.json"):
+    names = [f"{t}_2017.csv" for t in ("regions", "winning", "stability", "region_stability",
+                                       "scenarios", "sobol")]
+    for name in names + ["summary.json"]:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     regions = pd.read_csv(tmp_path / "a" / "regions_2017.csv", dtype={"region_code": str})
     assert len(regions) == 514 and regions["region_code"].str.len().eq(4).all()
     assert regions["p_selected"].sum() == pytest.approx(25)
+    criteria = ["fiscal_capacity", "leading_sector", "human_development"]
+    central = regions[[f"central_weight_{c}" for c in criteria]]
+    chosen = regions["p_selected"] > 0
+    assert central[chosen].sum(axis=1).to_numpy() == pytest.approx(1.0)
+    assert central[~chosen].isna().all().all()
+    assert regions.loc[chosen, "confidence"].between(0, 1).all()
+    winning = pd.read_csv(tmp_path / "a" / "winning_2017.csv", dtype={"region": str, "rival": str})
+    assert list(winning.columns) == ["region", "rival", "p_above"] and len(winning) > 25
+    stability = pd.read_csv(tmp_path / "a" / "stability_2017.csv")
+    assert list(stability.columns) == ["criterion", "weight", "low", "high", "enters_low",
+                                       "leaves_low", "enters_high", "leaves_high"]
+    assert list(stability["criterion"]) == criteria
+    assert (stability["low"] <= stability["weight"]).all()
+    assert (stability["weight"] <= stability["high"]).all()
     assert set(regions["robustness_class"]) <= {"robustly_in", "contestable", "robustly_out"}
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())["2017"]
     assert summary["draws"] == 300 and summary["k"] == 25
     assert summary["min_selected"] == summary["max_selected"] == 25
     assert len(summary["expected_selected"]) == 25
+    audit = summary["audit"]
+    assert audit["k"] == 25 and audit["n_actual"] >= 20
+    for fig in ("actual_outside_top_k", "actual_failing_gate", "top_k_not_chosen"):
+        assert audit[fig]["p05"] <= audit[fig]["mean"] <= audit[fig]["p95"]
     assert not list((tmp_path / "a").glob(".*"))  # no temporary files left
 
 

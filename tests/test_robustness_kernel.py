@@ -263,7 +263,7 @@ def test_layout_and_bad_settings():
         "leave_one_out",
     ]
     with pytest.raises(InputError, match="weights must be"):
-        UncertaintySettings(weights="uniform")
+        UncertaintySettings(weights="flat")
     with pytest.raises(InputError, match="draws"):
         draw_plan(p, FULL, 0, 1)
 
@@ -328,3 +328,14 @@ def test_select_top_k_matches_engine_select_cohort(n, k, seed, cap, outside_shar
         assert [codes[i] for i in np.argsort(np.where(rank[r] > 0, rank[r], n + 1))][
             : len(order)
         ] == order
+
+
+def test_uniform_weights_are_uniform_on_the_simplex():
+    # Dirichlet(1, 1, 1): each weight is Beta(1, 2), so P(w < 1/2) = 1 - (1/2)^2 = 3/4 and the mean
+    # is 1/3 whatever the nominal weights; renormalised uniform draws ("bounds") are not
+    p = toy_problem(n=8, m=3, pillars=3, pillar_weights=np.array([0.6, 0.3, 0.1]))
+    s = UncertaintySettings(weights="uniform", weight_level="pillars")
+    w = draw_plan(p, s, 20_000, 3).pillar_weights
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    np.testing.assert_allclose(w.mean(axis=0), 1 / 3, atol=0.01)
+    np.testing.assert_allclose((w < 0.5).mean(axis=0), 0.75, atol=0.01)

@@ -13,8 +13,18 @@ import pytest
 
 from smartcity_analysis.paths import specs_dir
 from smartcity_analysis.robustness.from_spec import problem_from_spec
-from smartcity_analysis.robustness.kernel import apply_noise, evaluate_plan, normalise_groups
-from smartcity_analysis.robustness.plans import draw_plan, nominal_plan
+from smartcity_analysis.robustness.kernel import (
+    evaluate_plan,
+    normalise_groups,
+    select_top_k,
+    treat_noisy,
+)
+from smartcity_analysis.robustness.plans import (
+    draw_plan,
+    factor_layout,
+    nominal_plan,
+    plan_from_unit,
+)
 from smartcity_analysis.robustness.reference import evaluate_plan_reference
 from smartcity_analysis.robustness.run import summarise
 
@@ -36,17 +46,75 @@ def test_nominal_plan_reproduces_engine_selection(prepared_2018):
     assert len(kernel) == problem.k == 50
 
 
-@pytest.mark.slow
-def test_vectorised_equals_reference_loop(prepared_2018):
-    problem, settings, ctx = prepared_2018
-    no_noise = dataclasses.replace(settings, noise=0.0)
-    plan = draw_plan(problem, no_noise, 24, seed=20170501)
-    # the plan exercises every declared factor but noise (next test)
-    assert len(set(plan.imputer)) > 1 and len(set(plan.normaliser)) > 1
-    assert (
-        len(set(plan.agg_across)) > 1 and (plan.left_out >= 0).any() and (plan.left_out < 0).any()
+@pytest.fixture(scope="module")
+def six_pillars_2018():
+    """six_pillars: COINr's rule log-transforms some of its indicators (the case of defect 3)."""
+    return problem_from_spec(specs_dir() / "six_pillars.yml", 2018)
+
+
+@pytest.fixture(scope="module")
+def binding_2018():
+    """The shipped spec with quotas that bind (at most 2 per province, 80 % outside Java), an IPM floor
+    drawn in [60, 70] (it moves the eligible pool), and an indicator left out in half of the draws."""
+    import yaml
+
+    from smartcity_analysis.spec import load_spec
+
+    raw = yaml.safe_load(SPEC.read_text())
+    raw["quotas"] = {"max_per_province": 2, "min_share_outside_java": 0.8}
+    raw["eligibility"].append(
+        {"id": "ipm_floor", "kind": "threshold", "indicator": "ipm", "op": ">=", "value": 62,
+         "reason": "IPM_LOW"}
     )
-    fast = evaluate_plan(problem, plan, chunk_size=7)
+    raw["uncertainty"]["thresholds"]["ipm_floor"] = [60, 70]
+    problem, settings, ctx = problem_from_spec(load_spec(raw), 2018)
+    return problem, dataclasses.replace(settings, noise=0.0, leave_one_out=0.5), ctx
+
+
+def _full_factorial(problem, settings, seed):
+    """A plan in which every method combination occurs twice, once with an indicator left out and
+    once without; weights and thresholds drawn (uniforms mapped by the Monte Carlo's own mapping)."""
+    import itertools
+
+    levels = {
+        "imputation": len(problem.imputers),
+        "normalisation": len(problem.normalisers),
+        "aggregation_pillars": len(problem.aggregators_within),
+        "aggregation_index": len(problem.aggregators_across),
+    }
+    combos = list(itertools.product(*(range(n) for n in levels.values())))
+    layout = factor_layout(problem, settings)
+    unit = np.random.default_rng(seed).random((2 * len(combos), sum(f.size for f in layout)))
+    start, m = 0, len(problem.indicators)
+    for f in layout:
+        if f.name in levels:
+            pos = list(levels).index(f.name)
+            unit[:, start] = (np.array([c[pos] for c in combos * 2]) + 0.5) / levels[f.name]
+        elif f.name == "leave_one_out":
+            p = settings.leave_one_out
+            drop = 1 - p + p * (np.arange(len(combos)) % m + 0.5) / m
+            unit[:, start] = np.r_[np.full(len(combos), (1 - p) / 2), drop]
+        start += f.size
+    return plan_from_unit(problem, settings, unit), combos
+
+
+@pytest.mark.slow
+def test_vectorised_equals_reference_where_quotas_bind_and_everything_varies(binding_2018):
+    problem, settings, ctx = binding_2018
+    plan, combos = _full_factorial(problem, settings, seed=20170501)
+    # every method combination occurs, with and without a left-out indicator
+    seen = set(
+        zip(plan.imputer, plan.normaliser, plan.agg_within, plan.agg_across, plan.left_out >= 0,
+            strict=True)
+    )
+    assert len(seen) == 2 * len(combos)
+    fast, scores = evaluate_plan(problem, plan, chunk_size=7, return_scores=True)
+    # the threshold varies the eligible pool, and the quota binds: the plain top k differs
+    assert len(set(fast.eligible.sum(axis=1))) > 5
+    plain, _ = select_top_k(scores, fast.eligible, problem.k, problem.tie_order[0])
+    assert (plain != fast.selected).any(axis=1).mean() > 0.9
+    # the geometric index over z-scores is rescaled, never unscored
+    assert problem.rescale is not None and (fast.unscored == 0).all()
     slow = evaluate_plan_reference(problem, ctx, plan)
     np.testing.assert_array_equal(fast.selected, slow.selected)
     np.testing.assert_array_equal(fast.eligible, slow.eligible)
@@ -54,11 +122,13 @@ def test_vectorised_equals_reference_loop(prepared_2018):
 
 
 @pytest.mark.slow
-def test_vectorised_equals_reference_with_value_noise(prepared_2018):
-    # noisy draws re-enter the engine below the orchestrator (its own step functions)
-    problem, settings, ctx = prepared_2018
+@pytest.mark.parametrize("which", ["prepared_2018", "six_pillars_2018"])
+def test_vectorised_equals_reference_with_value_noise(which, request):
+    # noisy draws re-enter the engine below the orchestrator (its own step functions); six_pillars
+    # has log-treated indicators, a geometric index and bounds on the weights
+    problem, settings, ctx = request.getfixturevalue(which)
     assert settings.noise > 0
-    plan = draw_plan(problem, settings, 12, seed=5)
+    plan = draw_plan(problem, settings, 12 if which == "prepared_2018" else 6, seed=5)
     assert (plan.noise_seed >= 0).all()
     fast = evaluate_plan(problem, plan, chunk_size=5)
     slow = evaluate_plan_reference(problem, ctx, plan)
@@ -71,14 +141,41 @@ def test_vectorised_equals_reference_with_value_noise(prepared_2018):
 
 
 @pytest.mark.slow
-def test_noise_machinery_reproduces_engine_normalisation(prepared_2018):
-    problem, _, _ = prepared_2018
-    ones = np.ones(problem.treated.shape[-2:])
+@pytest.mark.parametrize("which", ["prepared_2018", "six_pillars_2018"])
+def test_noise_machinery_reproduces_engine_normalisation(which, request):
+    # replaying the nominal treatment on noise-free values gives the engine's normalised values,
+    # including the indicators COINr's rule log-transforms (the case defect 3 got wrong)
+    problem, _, _ = request.getfixturevalue(which)
+    assert (problem.treatments == 1).any()
+    if which == "six_pillars_2018":
+        assert (problem.treatments == 2).any()
     for i in range(len(problem.imputers)):
-        base = apply_noise(problem.treated[i, 0], ones, problem.transforms)
+        base = treat_noisy(
+            problem.imputed[i, :1],
+            problem.transforms,
+            problem.treatments[i, :1],
+            problem.treat_bounds[i, :1],
+        )[0]
         for j, groups in enumerate(problem.normaliser_groups):
             got = normalise_groups(base, groups, problem.directions)
-            np.testing.assert_allclose(got, problem.normalised[i, j, 0], rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(got, problem.normalised[i, j, 0], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.slow
+def test_noise_is_relative_on_the_published_scale(six_pillars_2018):
+    # a log-treated indicator: the noisy treated value is the treatment of x (1 + e), so the implied
+    # relative change on the published scale is exactly the drawn factor, never a sign flip
+    problem, _, _ = six_pillars_2018
+    j = int(np.flatnonzero(problem.treatments[0, 0] == 2)[0])
+    x = problem.imputed[0, 0][None]
+    f = np.ones_like(x)
+    f[..., j] = 1.1
+    lo, hi = np.nanmin(x[..., j]), np.nanmax(x[..., j])
+    got = treat_noisy(x * f, problem.transforms, problem.treatments[0, :1], problem.treat_bounds[0, :1])
+    xs = x[..., j] * 1.1
+    want = np.log(xs - np.nanmin(xs) + 0.01 * (np.nanmax(xs) - np.nanmin(xs)))
+    np.testing.assert_allclose(got[..., j], want)
+    assert np.nanmin(xs) == pytest.approx(1.1 * lo) and np.nanmax(xs) == pytest.approx(1.1 * hi)
 
 
 @pytest.mark.slow
@@ -154,3 +251,43 @@ def test_fixed_rule_failures_are_never_selected_on_real_data():
     assert (out.selected[:, always_failing] == 0).all()
     assert (out.eligible[:, always_failing] == 0).all()
     assert (out.selected.sum(axis=1) == problem.k).all()
+
+
+def _shipped_cohorts():
+    from smartcity_analysis.spec import list_specs, load_spec
+
+    return [(p, c.year) for p in list_specs() for c in load_spec(p).cohorts]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "path,year", _shipped_cohorts(), ids=lambda v: getattr(v, "stem", str(v))
+)
+def test_p_selected_sums_to_k_for_every_shipped_spec_and_cohort(path, year):
+    # defect 1 hid here: a geometric mean of z-scores unscored regions and draws selected fewer
+    # than k; every draw must now score every eligible region and select exactly k
+    problem, settings, _ = problem_from_spec(path, year)
+    out = evaluate_plan(problem, draw_plan(problem, settings, 150, seed=year))
+    assert (out.eligible.sum(axis=1) >= problem.k).all()
+    assert (out.unscored == 0).all()
+    assert (out.selected.sum(axis=1) == problem.k).all()
+    assert out.selected.mean(axis=0).sum() == pytest.approx(problem.k)
+
+
+@pytest.mark.slow
+def test_possible_and_weights_only_p_selected_answer_the_same_question(prepared_2018):
+    # defect 2: the LP answers "pillar weights only, no quotas"; the column printed beside it is the
+    # Monte Carlo of exactly that question, on the shipped spec whose quota the LP ignores
+    from smartcity_analysis.robustness.run import _possible_columns, weights_only_p_selected
+
+    problem, settings, ctx = prepared_2018
+    settings = dataclasses.replace(settings, weights="bounds", bound=0.5)  # fast LPs
+    assert problem.quotas is not None
+    nominal = evaluate_plan(problem, nominal_plan(problem))
+    possible, necessary, note = _possible_columns(problem, settings, nominal, ctx)
+    p = weights_only_p_selected(problem, settings, 1500, seed=4)
+    assert (possible == 0).sum() > 100 and (necessary == 1).sum() > 2
+    assert (p[possible == 0] == 0).all()
+    assert (p[necessary == 1] == 1).all()
+    assert ((p > 0) & (p < 1)).sum() > 10
+    assert "quota" in note.lower()

@@ -143,3 +143,39 @@ def test_pca_and_entropy_weighting_run_through_the_pipeline():
         w = res.weights
         assert w.groupby("pillar")["weight_in_pillar"].sum().to_numpy() == pytest.approx(1.0)
         assert res.diagnostics is not None and not res.diagnostics.correlation.empty
+
+
+def test_leave_one_out_declares_scenarios_and_an_explicit_probability():
+    # issue 13, defect 4: true means "report the scenarios", with probability 0 in the Monte Carlo
+    u = load_spec(spec_dict(uncertainty={"leave_one_out": True})).uncertainty
+    assert u.leave_one_out and u.leave_one_out_probability == 0.0
+    u = load_spec(spec_dict(uncertainty={"leave_one_out": {"probability": 0.25}})).uncertainty
+    assert u.leave_one_out and u.leave_one_out_probability == 0.25
+    with pytest.raises(SpecError, match="uncertainty.leave_one_out.probability"):
+        load_spec(spec_dict(uncertainty={"leave_one_out": {"probability": 1.5}}))
+    with pytest.raises(SpecError, match="uncertainty.leave_one_out"):
+        load_spec(spec_dict(uncertainty={"leave_one_out": "sometimes"}))
+
+
+def test_uniform_weights_are_dirichlet_one_and_take_no_parameters():
+    u = load_spec(spec_dict(uncertainty={"weights": {"kind": "uniform"}})).uncertainty
+    assert u.weights.kind == "uniform" and u.weights.concentration is None
+    with pytest.raises(SpecError, match="kind 'uniform' takes no concentration"):
+        load_spec(spec_dict(uncertainty={"weights": {"kind": "uniform", "concentration": 3}}))
+
+
+def test_a_power_mean_of_z_scores_is_rejected_when_the_spec_loads():
+    # issue 13, defect 1: a geometric mean of a negative component is NaN (the region unscored)
+    bad = spec_dict(methods={"normalisation": "zscore", "aggregation": "geometric"})
+    with pytest.raises(SpecError, match="methods.aggregation.*geometric.*zscore"):
+        load_spec(bad)
+    ok = spec_dict(methods={"normalisation": {"method": "minmax", "lower": 1, "upper": 100},
+                            "aggregation": "geometric"})
+    load_spec(ok)
+    # the Mazziotta-Pareto index on its own scale (100 + 10 z, population sd) is its definition
+    mpi = spec_dict(methods={"normalisation": {"method": "zscore", "mean": 100, "sd": 10, "ddof": 0},
+                             "aggregation": "mazziotta_pareto"})
+    load_spec(mpi)
+    # in the uncertainty block the pairing is rescaled by construction, not rejected
+    load_spec(spec_dict(uncertainty={"normalisations": ["zscore"],
+                                     "aggregations": {"index": ["geometric"]}}))

@@ -90,10 +90,16 @@ def _clean(obj):
 
 
 def write_robustness(results: dict, out: str | os.PathLike) -> list[Path]:
-    """Write ``regions_<year>.csv``, ``sobol_<year>.csv`` and one ``summary.json`` into ``out``.
+    """Write the tables of every cohort and one ``summary.json`` into ``out``.
 
-    ``results`` maps cohort year -> :class:`~smartcity_analysis.robustness.RobustnessResult`. Every
-    file is written to a temporary name and renamed: nothing half-written is left behind.
+    Per cohort: ``regions_<year>.csv`` (``p_selected``, ``confidence``, one
+    ``central_weight_<criterion>`` per criterion, ...), ``winning_<year>.csv`` (``region, rival,
+    p_above``), ``stability_<year>.csv`` (``criterion, weight, low, high, enters_low, leaves_low,
+    enters_high, leaves_high``), ``region_stability_<year>.csv``, ``scenarios_<year>.csv`` ("without
+    indicator X") and ``sobol_<year>.csv``. ``summary.json`` holds each cohort's summary, its
+    ``audit`` figures included. ``results`` maps cohort year ->
+    :class:`~smartcity_analysis.robustness.RobustnessResult`. Every file goes through
+    :func:`smartcity_analysis.files.write_atomic`: nothing half-written is left behind.
     """
     from smartcity_analysis.errors import InputError
 
@@ -105,7 +111,15 @@ def write_robustness(results: dict, out: str | os.PathLike) -> list[Path]:
     out.mkdir(exist_ok=True)
     written = []
     for year, res in results.items():
-        for name, table in (("regions", res.regions.reset_index()), ("sobol", res.sobol)):
+        tables = (
+            ("regions", res.regions.reset_index()),
+            ("winning", res.winning.rename(columns={"region_code": "region"})),
+            ("stability", res.stability),
+            ("region_stability", res.region_stability),
+            ("scenarios", res.scenarios),
+            ("sobol", res.sobol),
+        )
+        for name, table in tables:
             path = out / f"{name}_{year}.csv"
             write_atomic(
                 path,
@@ -116,12 +130,7 @@ def write_robustness(results: dict, out: str | os.PathLike) -> list[Path]:
             written.append(path)
     path = out / "summary.json"
     summary = {str(y): _clean(dict(r.summary)) for y, r in results.items()}
-    write_atomic(
-        path,
-        lambda tmp: Path(tmp).write_text(
-            json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8"
-        ),
-    )
+    write_atomic(path, json.dumps(summary, indent=1, sort_keys=True) + "\n")
     written.append(path)
     return written
 
@@ -156,6 +165,16 @@ def _robustness(args) -> int:
             f"{s['jaccard_p95']:.3f}); robustly in {s['n_robustly_in']}, contestable "
             f"{s['n_contestable']}, robustly out {s['n_robustly_out']}"
         )
+        a = s.get("audit", {})
+        if a:
+            o = a["actual_outside_top_k"]
+            print(
+                f"  audit: {o['nominal']} of the {a['n_actual']} actual picks outside the model's top "
+                f"{a['k']} (Monte Carlo {o['mean']:.1f}, 5-95 %: {o['p05']:.0f}-{o['p95']:.0f}); "
+                f"{a['actual_failing_gate']['nominal']} fail a gate; mean confidence "
+                f"{s['mean_confidence'] or float('nan'):.2f}, decision entropy "
+                f"{s['decision_entropy_bits']:.1f} bits"
+            )
         print(f"  Sobol: {s['sobol_note']}")
     if args.out:
         for path in write_robustness(results, args.out):

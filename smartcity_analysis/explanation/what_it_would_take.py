@@ -70,18 +70,34 @@ def _apply_values(spec, wide: pd.DataFrame, code: str, new_values: Mapping[str, 
     return changed
 
 
+def _cutoff(spec, cohort, build, regions, candidates) -> float:
+    """The cohort's cutoff among ``candidates``: the lowest score the engine's own selection picks
+    (tie-breaking and quotas applied, as the search's cutoff is), ``-inf`` when fewer than ``k``.
+
+    Without quotas this is the ``k``-th highest score; with quotas it can be lower (a region taken
+    to meet a minimum) or the quota can pass over a higher one.
+    """
+    scores = build.index.reindex(candidates)
+    cand = [c for c in candidates if np.isfinite(scores.get(c, np.nan))]
+    if len(cand) < cohort.size:
+        return float("-inf")
+    values = pd.concat([build.raw, build.pillar_scores], axis=1)
+    order = selection.selection_order(build.index, cand, spec.tie_breaking, values=values)
+    chosen = selection.select_cohort(order, cohort.size, regions=regions, quotas=spec.quotas)
+    return float(build.index.reindex(list(chosen)).min()) if len(chosen) else float("-inf")
+
+
 def _verifier(spec, cohort, wide, regions, pool_eligible: pd.Index):
     """``check(code, new_values) -> (score_after, cutoff_after)`` through the real build.
 
-    The cutoff after the change is the ``k``-th highest score among the other eligible regions of
-    the actual pool (``k`` = cohort size), all recomputed on the changed data."""
+    The cutoff after the change is :func:`_cutoff` among the other eligible regions of the actual
+    pool, all recomputed on the changed data: the same definition (quotas included) as the cutoff
+    the search aims at, so a verified change means what the search promised."""
     def check(code, new_values):
         after = pipeline.build_index(_apply_values(spec, wide, code, new_values), spec,
                                      regions=regions, data_year=cohort.data_year,
                                      diagnostics=False)
-        others = after.index.reindex(pool_eligible.drop(code, errors="ignore")).dropna()
-        others = np.sort(others.to_numpy())[::-1]
-        cut = float(others[cohort.size - 1]) if others.size >= cohort.size else float("-inf")
+        cut = _cutoff(spec, cohort, after, regions, list(pool_eligible.drop(code, errors="ignore")))
         return float(after.index.get(code, np.nan)), cut
 
     return check
@@ -337,9 +353,9 @@ def verify_change(
     Returns
     -------
     dict
-        ``score_before``, ``score_after``, ``cutoff_before``, ``cutoff_after`` (the ``k``-th highest
-        score among the other eligible regions of the actual pool after the change, ``k`` the cohort
-        size), ``reaches`` (``score_after >= cutoff_after``), ``selected_after`` (the engine's own
+        ``score_before``, ``score_after``, ``cutoff_before``, ``cutoff_after`` (the lowest score the
+        engine's selection, quotas applied, picks among the other eligible regions of the actual pool,
+        before and after the change), ``reaches`` (``score_after >= cutoff_after``), ``selected_after`` (the engine's own
         selection on the changed data picks the region: eligibility re-evaluated, tie-breaking and
         quotas applied, within the actual pool).
 
@@ -347,8 +363,8 @@ def verify_change(
     -----
     The whole build (imputation, treatment, normalisation over all regions, weighting, aggregation)
     is re-run on the changed data, so moved minima/maxima and re-imputed values are accounted for.
-    Eligibility is taken from the engine's run on the unchanged data; quotas are not re-applied. The
-    pool is the actual pool of the cohort (regions in the evaluation of :func:`run_explanation`).
+    Eligibility is taken from the engine's run on the unchanged data; the cutoff applies the spec's
+    quotas, as the search's cutoff does. The pool is the actual pool of the cohort (regions in the evaluation of :func:`run_explanation`).
 
     References
     ----------
@@ -371,9 +387,7 @@ def verify_change(
     check = _verifier(spec, cohort, wide, regions, pool_eligible)
     s_after, cut_after = check(code, new_values)
     selected_after = _engine_selects(spec, cohort, wide, regions, pool, code, new_values)
-    before = build.index.reindex(pool_eligible.drop(code, errors="ignore")).dropna()
-    before = np.sort(before.to_numpy())[::-1]
-    cut_before = float(before[cohort.size - 1]) if before.size >= cohort.size else float("-inf")
+    cut_before = _cutoff(spec, cohort, build, regions, list(pool_eligible.drop(code, errors="ignore")))
     return {"region_code": code, "cohort_year": cohort.year,
             "score_before": float(build.index.get(code, np.nan)), "score_after": s_after,
             "cutoff_before": cut_before, "cutoff_after": cut_after,

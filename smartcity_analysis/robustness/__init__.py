@@ -6,7 +6,10 @@ of a criteria spec (weights, normalisation, aggregation, imputation, eligibility
 noise on values, leave-one-indicator-out), recomputes the cohort selection for every draw, and reports
 per region P(eligible), P(selected), the rank distribution and a robustness class; per cohort the
 expected selected set, the mean Jaccard similarity to the nominal selection and the contestable
-regions; Sobol indices of the selection and possible/necessary selection under the weight bounds.
+regions; Sobol indices of the selection and possible/necessary selection under the weight bounds
+(beside the weights-only Monte Carlo that answers the same question); and what a region asks (SMAA:
+central weights, confidence factors, pairwise winning indices, decision entropy), exact weight
+stability intervals, "without indicator X" scenarios and audit figures against the actual cohort.
 
 The rooms, lowest first (a file imports only files above it in this list):
 
@@ -15,6 +18,9 @@ The rooms, lowest first (a file imports only files above it in this list):
   :func:`evaluate_plan` (vectorised over draws, chunked), :func:`jaccard_to`;
 - :mod:`.plans`: :class:`UncertaintySettings`, :func:`factor_layout`, :func:`plan_from_unit`,
   :func:`draw_plan`, :func:`nominal_plan`;
+- :mod:`.smaa`: arrays only, on the kernel: :func:`central_weights`, :func:`confidence_factors`,
+  :func:`winning_indices`, :func:`decision_entropy`, :func:`stability_intervals`,
+  :func:`audit_figures`;
 - :mod:`.sobol`: Sobol indices of the selection through SALib (was ``sensitivity.py``);
 - :mod:`.possible`: possible/necessary selection by LP (was ``possible.py``);
 - :mod:`.from_spec`: the bridge from a spec to the arrays (:func:`problem_from_spec`,
@@ -22,6 +28,7 @@ The rooms, lowest first (a file imports only files above it in this list):
   the engine's orchestrator;
 - :mod:`.reference`: :func:`evaluate_plan_reference`, the slow oracle that proves the kernel right
   draw by draw (tests and benchmarks only);
+- :mod:`.answers`: :func:`cohort_answers`, the SMAA tables of one run (uses :mod:`.smaa`);
 - :mod:`.run`: :class:`RobustnessSettings`, :func:`summarise`, :func:`classify`, the cached
   :func:`run_robustness` / :func:`load_or_run_robustness` and :class:`RobustnessResult`.
 
@@ -66,6 +73,15 @@ from smartcity_analysis.robustness.run import (
     run_robustness,
     summarise,
 )
+from smartcity_analysis.robustness.smaa import (
+    StabilityInterval,
+    audit_figures,
+    central_weights,
+    confidence_factors,
+    decision_entropy,
+    stability_intervals,
+    winning_indices,
+)
 
 __all__ = [
     "ALGORITHM_VERSION",
@@ -77,9 +93,14 @@ __all__ = [
     "RobustnessResult",
     "RobustnessSettings",
     "SpecContext",
+    "StabilityInterval",
     "ThresholdRule",
     "UncertaintySettings",
+    "audit_figures",
+    "central_weights",
     "classify",
+    "confidence_factors",
+    "decision_entropy",
     "draw_plan",
     "evaluate_plan",
     "evaluate_plan_reference",
@@ -92,5 +113,7 @@ __all__ = [
     "run_robustness",
     "select_top_k",
     "settings_from_spec",
+    "stability_intervals",
     "summarise",
+    "winning_indices",
 ]

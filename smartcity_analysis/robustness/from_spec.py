@@ -17,10 +17,16 @@ import numpy as np
 import pandas as pd
 
 from smartcity_analysis import loaders
+from smartcity_analysis.aggregation import needs_positive_scale
 from smartcity_analysis.curated.inputs import data_key, spec_frames
 from smartcity_analysis.errors import ComputationError
 from smartcity_analysis.pipeline import build_index
-from smartcity_analysis.robustness.kernel import QuotaArrays, RobustnessProblem, ThresholdRule
+from smartcity_analysis.robustness.kernel import (
+    TREATMENTS,
+    QuotaArrays,
+    RobustnessProblem,
+    ThresholdRule,
+)
 from smartcity_analysis.robustness.plans import UncertaintySettings
 from smartcity_analysis.selection import JAVA, evaluate_eligibility, run_cohorts, selection_order
 from smartcity_analysis.spec import MethodChoice, UncertaintySpec, resolve_spec
@@ -47,8 +53,9 @@ def _dedupe(items) -> tuple:
 def settings_from_spec(spec, n_indicators: int) -> UncertaintySettings:
     """The :class:`UncertaintySettings` declared by a spec's ``uncertainty`` block.
 
-    ``leave_one_out: true`` becomes probability ``m / (m + 1)``: the left-out indicator is a discrete
-    factor uniform over "none" and each of the ``m`` computed indicators.
+    ``leave_one_out: true`` prepares the "without indicator X" scenarios with probability 0 in the
+    Monte Carlo (they are reported separately); ``{probability: p}`` also leaves one indicator out
+    in a share ``p`` of the draws.
     """
     u = spec.uncertainty
     if u is None:
@@ -64,7 +71,8 @@ def settings_from_spec(spec, n_indicators: int) -> UncertaintySettings:
     kw["thresholds"] = {rid: (float(lo), float(hi)) for rid, lo, hi in u.thresholds}
     kw["noise"] = float(u.noise_relative or 0.0)
     if u.leave_one_out and n_indicators > 1:
-        kw["leave_one_out"] = n_indicators / (n_indicators + 1.0)
+        kw["loo_scenarios"] = True
+        kw["leave_one_out"] = float(u.leave_one_out_probability)
     return UncertaintySettings(**kw)
 
 
@@ -103,11 +111,15 @@ def _variant_spec(
     agg_index=None,
     within=None,
     pillar_weights=None,
+    positive=(),
 ):
     """A variant of ``base`` (``dataclasses.replace``, never mutation) with the given choices.
 
     ``within``: ``{indicator: weight}``; ``pillar_weights``: ``{pillar: weight}``; both make the
-    weighting explicit. ``left_out``: an indicator code declared unavailable.
+    weighting explicit. ``left_out``: an indicator code declared unavailable. ``positive``: indicator
+    codes normalised by min-max onto ``[1, 100]`` (the positive scale a drawn geometric, harmonic or
+    Mazziotta-Pareto aggregation gets; equal to ``normalisation.positive_scale`` of an affine
+    normaliser's output).
     """
 
     methods = base.methods
@@ -138,6 +150,12 @@ def _variant_spec(
             )
         pillars.append(replace(p, **kw) if kw else p)
     indicators = base.indicators
+    if positive:
+        to_positive = MethodChoice.make("minmax", lower=1.0, upper=100.0)
+        indicators = tuple(
+            replace(ind, normalisation=to_positive) if ind.code in positive else ind
+            for ind in indicators
+        )
     if left_out is not None:
         indicators = tuple(
             replace(ind, availability="unavailable") if ind.code == left_out else ind
@@ -243,13 +261,15 @@ def problem_from_spec(
             agg_pillars.append(alt)
     agg_index = _dedupe((spec.methods.aggregation_index,) + tuple(u.aggregations_index))
 
-    loo = settings.leave_one_out > 0 and m > 1
+    loo = (settings.leave_one_out > 0 or settings.loo_scenarios) and m > 1
     left_options = [None] + (cols if loo else [])
     n_l = len(left_options)
     n = len(codes)
     normalised = np.full((len(imputers), len(normalisers), n_l, n, m), np.nan)
     need_noise = settings.noise > 0
-    treated = np.full((len(imputers), n_l, n, m), np.nan) if need_noise else None
+    imputed = np.full((len(imputers), n_l, n, m), np.nan) if need_noise else None
+    treatments = np.zeros((len(imputers), n_l, m), dtype=np.int64) if need_noise else None
+    treat_bounds = np.full((len(imputers), n_l, 2, m), np.nan) if need_noise else None
     builds = {}
     for i, imp in enumerate(imputers):
         for j, nrm in enumerate(normalisers):
@@ -267,7 +287,18 @@ def problem_from_spec(
                     )
                 normalised[i, j, lo] = r.normalised.reindex(columns=cols).to_numpy(dtype=float)
                 if need_noise and j == 0:
-                    treated[i, lo] = r.treated.reindex(columns=cols).to_numpy(dtype=float)
+                    imputed[i, lo] = r.imputed.reindex(columns=cols).to_numpy(dtype=float)
+                    act = r.treatment_log.set_index("indicator")["action"]
+                    treated = r.treated.reindex(columns=cols)
+                    for k_col, c in enumerate(cols):
+                        a = act.get(c, "none")
+                        if a not in TREATMENTS:
+                            raise ComputationError(
+                                f"Value noise cannot replay the outlier treatment {a!r} of {c!r}."
+                            )
+                        treatments[i, lo, k_col] = TREATMENTS[a]
+                        if c in r.treated.columns:
+                            treat_bounds[i, lo, :, k_col] = treated[c].min(), treated[c].max()
                 if i == 0 and j == 0:
                     builds[lo] = r
 
@@ -353,6 +384,16 @@ def problem_from_spec(
             g.setdefault(_choice_pair(choice), []).append(k_col)
         groups.append(tuple((tuple(v), key[0], key[1]) for key, v in g.items()))
 
+    rescale = np.zeros((len(normalisers), len(agg_within), len(agg_index), m), dtype=bool)
+    for j, grp in enumerate(groups):
+        for cols_g, name, kwargs in grp:
+            for a, alt in enumerate(agg_within):
+                for b, idx_agg in enumerate(agg_index):
+                    for c in cols_g:
+                        rescale[j, a, b, c] = needs_positive_scale(
+                            alt[pillar_of[c]][0], name, dict(kwargs)
+                        ) or needs_positive_scale(idx_agg.name, name, dict(kwargs))
+
     problem = RobustnessProblem(
         region_codes=tuple(codes),
         indicators=tuple(cols),
@@ -372,11 +413,14 @@ def problem_from_spec(
         quotas=quotas,
         min_coverage_within=float(spec.methods.min_coverage_pillars),
         min_coverage_across=float(spec.methods.min_coverage_index),
-        treated=treated,
+        imputed=imputed,
+        treatments=treatments,
+        treat_bounds=treat_bounds,
         transforms=tuple(spec.indicator(c).transform for c in cols),
         normaliser_groups=tuple(groups),
         directions=np.array([float(spec.indicator(c).direction) for c in cols]),
         cohort=year,
+        rescale=rescale if rescale.any() else None,
     )
     data_hash = data_key(frames, [c.data_year for c in needed])
     context = SpecContext(

@@ -17,6 +17,7 @@ draw by draw is :mod:`~smartcity_analysis.robustness.reference`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ from tqdm.auto import tqdm
 
 from smartcity_analysis.aggregation import aggregate
 from smartcity_analysis.errors import ComputationError, InputError
-from smartcity_analysis.normalisation import NORMALISERS
+from smartcity_analysis.normalisation import NORMALISERS, positive_scale
 
 __all__ = [
     "DrawOutcome",
@@ -32,13 +33,13 @@ __all__ = [
     "QuotaArrays",
     "RobustnessProblem",
     "ThresholdRule",
-    "apply_noise",
     "eligibility",
     "evaluate_plan",
     "jaccard_to",
     "noise_factors",
     "normalise_groups",
     "select_top_k",
+    "treat_noisy",
 ]
 
 
@@ -147,15 +148,24 @@ class RobustnessProblem:
     quotas : QuotaArrays or None
     min_coverage_within, min_coverage_across : float
         The spec's ``min_coverage`` for pillar and index scores.
-    treated : ndarray, shape (I, L, n, m), optional
-        Values entering normalisation, needed only for value noise.
+    imputed : ndarray, shape (I, L, n, m), optional
+        Values on the published scale after imputation (where value noise applies), needed only for
+        value noise.
     transforms : tuple, optional
-        Per indicator ``None``/``"log"``/``"log1p"``: how ``treated`` relates to the published scale.
+        Per indicator ``None``/``"log"``/``"log1p"``: the spec's declared transform.
+    treatments, treat_bounds : ndarray, shapes (I, L, m), (I, L, 2, m), optional
+        The nominal outlier treatment per indicator (:data:`TREATMENTS` codes) and the winsorised
+        range, replayed on noisy values by :func:`treat_noisy`. None: no treatment.
     normaliser_groups : tuple, optional
         Per normalisation alternative, ``((column indices, name, kwargs), ...)``: how the engine
         normalises the columns (per-indicator overrides included); needed only for value noise.
     directions : ndarray, shape (m,), optional
     cohort : int, optional
+    rescale : ndarray of bool, shape (N, A_within, A_across, m), optional
+        Columns rescaled onto ``[1, 100]`` (``normalisation.positive_scale``) when a draw pairs
+        normalisation alternative ``N`` with the aggregation alternatives ``A_within``, ``A_across``:
+        the columns whose normaliser can give negative values, where a geometric, harmonic or
+        Mazziotta-Pareto aggregation is drawn (``aggregation.needs_positive_scale``). None: never.
     """
 
     region_codes: tuple
@@ -176,11 +186,14 @@ class RobustnessProblem:
     quotas: QuotaArrays | None = None
     min_coverage_within: float = 0.0
     min_coverage_across: float = 0.0
-    treated: np.ndarray | None = None
+    imputed: np.ndarray | None = None
     transforms: tuple | None = None
+    treatments: np.ndarray | None = None
+    treat_bounds: np.ndarray | None = None
     normaliser_groups: tuple | None = None
     directions: np.ndarray | None = None
     cohort: int | None = None
+    rescale: np.ndarray | None = None
 
     def __post_init__(self):
         n, m, p = len(self.region_codes), len(self.indicators), len(self.pillars)
@@ -209,6 +222,9 @@ class RobustnessProblem:
         for alt in self.aggregators_within:
             if len(alt) != p:
                 problems.append(f"each pillar-level aggregation alternative needs {p} entries")
+        want = (len(self.normalisers), len(self.aggregators_within), len(self.aggregators_across), m)
+        if self.rescale is not None and np.shape(self.rescale) != want:
+            problems.append(f"rescale must have shape {want}; got {np.shape(self.rescale)}")
         if problems:
             raise InputError("Invalid robustness problem: " + "; ".join(problems) + ".")
 
@@ -355,7 +371,13 @@ def select_top_k(
     c, n = scores.shape
     tie = np.broadcast_to(np.asarray(tie_order), (c, n))
     key = np.where(ok, -scores, np.inf)
-    order = np.lexsort((tie, key), axis=-1)  # (C, n) regions best first
+    # a plain sort is exact where no two ranked regions tie (the usual case with continuous
+    # weights); rows with a tie are re-sorted lexicographically with the tie order
+    order = np.argsort(key, axis=-1)  # (C, n) regions best first
+    sk = np.take_along_axis(key, order, axis=1)
+    tied = ((sk[:, 1:] == sk[:, :-1]) & np.isfinite(sk[:, 1:])).any(axis=1)
+    if tied.any():
+        order[tied] = np.lexsort((tie[tied], key[tied]), axis=-1)
     ok_sorted = np.take_along_axis(ok, order, axis=1)
     pos = np.cumsum(ok_sorted, axis=1)
     rank = np.zeros((c, n), dtype=np.int32)
@@ -376,11 +398,16 @@ def select_top_k(
 
 @dataclass(frozen=True)
 class DrawOutcome:
-    """Per-draw results: ``selected``, ``eligible`` (bool, D x n) and ``rank`` (int32, 0 = unranked)."""
+    """Per-draw results: ``selected``, ``eligible`` (bool, D x n) and ``rank`` (int32, 0 = unranked).
+
+    ``unscored`` (int, D) counts, per draw, the eligible regions whose index score is NaN (never
+    selected in that draw); None when not counted (the reference path).
+    """
 
     selected: np.ndarray
     eligible: np.ndarray
     rank: np.ndarray
+    unscored: np.ndarray | None = None
 
 
 def _aggregate(values, weights, choice, min_coverage):
@@ -393,27 +420,61 @@ def noise_factors(seed: int, shape: tuple, relative: float) -> np.ndarray:
     return 1.0 + relative * np.random.default_rng(int(seed)).standard_normal(shape)
 
 
-def apply_noise(treated: np.ndarray, factors: np.ndarray, transforms) -> np.ndarray:
-    """Apply multiplicative noise on the published scale to values on the treated scale.
+#: Outlier treatments as the kernel replays them on noisy values (``outliers`` log ``action``).
+TREATMENTS = {"none": 0, "winsorised": 1, "log": 2}
+
+
+def treat_noisy(values: np.ndarray, transforms, actions: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Replay the nominal build's transforms and outlier treatment on noisy published values.
+
+    Parameters
+    ----------
+    values : ndarray, shape (C, n, m)
+        Values on the published scale (after imputation), noise applied.
+    transforms : tuple
+        Per indicator ``None``/``"log"``/``"log1p"`` (the spec's declared transform).
+    actions : ndarray of int, shape (C, m)
+        :data:`TREATMENTS` code of the nominal treatment of each indicator.
+    bounds : ndarray, shape (C, 2, m)
+        Lowest and highest treated value of each winsorised indicator in the nominal build.
+
+    Returns
+    -------
+    ndarray, shape (C, n, m)
+        Values on the treated scale, ready for normalisation.
 
     Notes
     -----
-    No transform: ``x (1 + e)``; ``log``: ``x + log(1 + e)``; ``log1p``: ``log1p(expm1(x) (1 + e))``
-    (NaN where the noisy value leaves the transform's domain).
+    The treatment is fitted once, on the nominal data, and applied to every noisy draw (scikit-learn
+    style): a winsorised indicator is clipped to its nominal winsorised range; a log-treated one
+    (COINr's ``log_CT``) gets :math:`\\ln(x - \\min x + 0.01 (\\max x - \\min x))` of its noisy
+    column. So the noise is relative on the published scale whatever the treatment (issue 13,
+    defect 3: it used to multiply the log values).
     """
-    out = np.array(treated, dtype=float, copy=True)
+    out = np.array(values, dtype=float, copy=True)
     for j, tr in enumerate(transforms or (None,) * out.shape[-1]):
-        f = factors[..., j]
+        if tr is None:
+            continue
+        v = out[..., j]
         with np.errstate(invalid="ignore", divide="ignore"):
-            if tr is None:
-                out[..., j] = out[..., j] * f
-            elif tr == "log":
-                out[..., j] = out[..., j] + np.log(np.where(f > 0, f, np.nan))
+            if tr == "log":
+                out[..., j] = np.log(np.where(v > 0, v, np.nan))
             elif tr == "log1p":
-                v = np.expm1(out[..., j]) * f
                 out[..., j] = np.log1p(np.where(v > -1, v, np.nan))
             else:
                 raise InputError(f"Unknown transform {tr!r} of indicator {j}.")
+    actions = np.asarray(actions)
+    clip = (actions == TREATMENTS["winsorised"])[:, None, :]
+    if clip.any():
+        lo, hi = bounds[:, 0][:, None, :], bounds[:, 1][:, None, :]
+        out = np.where(clip, np.clip(out, lo, hi), out)
+    logct = (actions == TREATMENTS["log"])[:, None, :]
+    if logct.any():
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo = np.nanmin(out, axis=1, keepdims=True)
+            hi = np.nanmax(out, axis=1, keepdims=True)
+            out = np.where(logct, np.log(out - lo + 0.01 * (hi - lo)), out)
     return out
 
 
@@ -429,16 +490,23 @@ def normalise_groups(values: np.ndarray, groups, directions) -> np.ndarray:
 
 def _noisy_normalised(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) -> np.ndarray:
     """Normalised values under value noise for the draws ``rows`` -> (C, n, m)."""
-    if problem.treated is None or problem.normaliser_groups is None:
+    if problem.imputed is None or problem.normaliser_groups is None:
         raise ComputationError(
-            "Value noise needs the treated (pre-normalisation) values and the normaliser groups in "
+            "Value noise needs the imputed (published-scale) values and the normaliser groups in "
             "the problem; build it with problem_from_spec()."
         )
     n, m = problem.n, len(problem.indicators)
     variant = plan.left_out[rows] + 1 if problem.n_variants > 1 else np.zeros(len(rows), int)
-    base = problem.treated[plan.imputer[rows], variant]  # (C, n, m)
+    imp = plan.imputer[rows]
+    base = problem.imputed[imp, variant]  # (C, n, m)
     factors = np.stack([noise_factors(plan.noise_seed[r], (n, m), plan.noise) for r in rows])
-    noisy = apply_noise(base, factors, problem.transforms)
+    if problem.treatments is None:
+        actions = np.zeros((len(rows), m), dtype=np.int64)
+        bounds = np.zeros((len(rows), 2, m))
+    else:
+        actions = np.asarray(problem.treatments)[imp, variant]
+        bounds = np.asarray(problem.treat_bounds)[imp, variant]
+    noisy = treat_noisy(base * factors, problem.transforms, actions, bounds)
     out = np.empty((len(rows), n, m))
     directions = np.ones(m) if problem.directions is None else problem.directions
     for j, groups in enumerate(problem.normaliser_groups):
@@ -459,13 +527,22 @@ def _variants(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) -> n
     return plan.left_out[rows] + 1
 
 
-def _scores_chunk(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) -> np.ndarray:
-    """Index scores (C, n) for the draws ``rows``."""
+def _scores_chunk(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray):
+    """Index scores (C, n) and pillar scores (C, n, P) for the draws ``rows``."""
     variant = _variants(problem, plan, rows)
     if plan.noise > 0 and np.any(plan.noise_seed[rows] >= 0):
         values = _noisy_normalised(problem, plan, rows)
     else:
         values = problem.normalised[plan.imputer[rows], plan.normaliser[rows], variant]  # (C, n, m)
+    if problem.rescale is not None:
+        mask = np.asarray(problem.rescale)[
+            plan.normaliser[rows], plan.agg_within[rows], plan.agg_across[rows]
+        ]  # (C, m)
+        hit = np.flatnonzero(mask.any(axis=1))
+        if hit.size:
+            values = np.array(values, copy=True)
+            sub = values[hit]
+            values[hit] = np.where(mask[hit][:, None, :], positive_scale(sub), sub)
     c, n, _ = values.shape
     p = len(problem.pillars)
     pillar_of = np.asarray(problem.pillar_of)
@@ -490,7 +567,7 @@ def _scores_chunk(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) 
         if sel.size == 0:
             continue
         scores[sel] = _aggregate(pillar_scores[sel], pw[sel], choice, problem.min_coverage_across)
-    return scores
+    return scores, pillar_scores
 
 
 def eligibility(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) -> np.ndarray:
@@ -509,6 +586,7 @@ def evaluate_plan(
     chunk_size: int = 1024,
     progress: bool = False,
     return_scores: bool = False,
+    return_pillar_scores: int = 0,
 ):
     """Vectorised evaluation of every draw of a plan.
 
@@ -522,10 +600,13 @@ def evaluate_plan(
         Show a tqdm progress bar over chunks.
     return_scores : bool
         Also return the (D, n) score matrix.
+    return_pillar_scores : int
+        Also return the pillar scores ``(R, n, P)`` of the first ``R`` draws (for the confidence
+        factors of :mod:`~smartcity_analysis.robustness.smaa`).
 
     Returns
     -------
-    DrawOutcome, or (DrawOutcome, ndarray) with ``return_scores``.
+    DrawOutcome, or a tuple ``(DrawOutcome, scores?, pillar_scores?)`` with the requested extras.
 
     Notes
     -----
@@ -539,7 +620,10 @@ def evaluate_plan(
     selected = np.zeros((d, n), dtype=bool)
     eligible = np.zeros((d, n), dtype=bool)
     rank = np.zeros((d, n), dtype=np.int32)
+    unscored = np.zeros(d, dtype=np.int64)
     all_scores = np.empty((d, n)) if return_scores else None
+    keep = min(int(return_pillar_scores), d)
+    kept = np.empty((keep, n, len(problem.pillars))) if keep else None
     chunk = max(int(chunk_size), 1)
     starts = range(0, d, chunk)
     if progress:
@@ -547,16 +631,21 @@ def evaluate_plan(
     tie = np.asarray(problem.tie_order)
     for s in starts:
         rows = np.arange(s, min(s + chunk, d))
-        scores = _scores_chunk(problem, plan, rows)
+        scores, pillar_scores = _scores_chunk(problem, plan, rows)
+        if keep and rows[0] < keep:
+            take = rows[rows < keep]
+            kept[take] = pillar_scores[: take.size]
         elig = eligibility(problem, plan, rows)
         sel, rk = select_top_k(
             scores, elig, problem.k, tie[_variants(problem, plan, rows)], problem.quotas
         )
         selected[rows], eligible[rows], rank[rows] = sel, elig, rk
+        unscored[rows] = (elig & np.isnan(scores)).sum(axis=1)
         if return_scores:
             all_scores[rows] = scores
-    outcome = DrawOutcome(selected=selected, eligible=eligible, rank=rank)
-    return (outcome, all_scores) if return_scores else outcome
+    outcome = DrawOutcome(selected=selected, eligible=eligible, rank=rank, unscored=unscored)
+    extras = ([all_scores] if return_scores else []) + ([kept] if return_pillar_scores else [])
+    return (outcome, *extras) if extras else outcome
 
 
 def jaccard_to(selected: np.ndarray, reference: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ __all__ = [
     "factor_layout",
     "nominal_plan",
     "plan_from_unit",
+    "scenario_plan",
 ]
 
 WEIGHT_LEVELS = ("pillars", "indicators", "both")
@@ -37,10 +38,12 @@ class UncertaintySettings:
 
     Parameters
     ----------
-    weights : {"none", "dirichlet", "bounds"}
+    weights : {"none", "dirichlet", "bounds", "uniform"}
         How weights vary. ``"dirichlet"``: ``w ~ Dirichlet(concentration * w0)`` around the nominal
         weights ``w0`` (normalised); ``"bounds"``: each weight uniform in ``w0 * (1 +- bound)``, then
-        renormalised to sum 1.
+        renormalised to sum 1 (not uniform on the simplex: renormalising biases towards ``w0``);
+        ``"uniform"``: uniform on the simplex of the positive nominal weights, Dirichlet(1, ..., 1)
+        (SMAA's "no preference information").
     concentration : float
         Dirichlet concentration (larger = closer to nominal; mean ``w0``, variance
         ``w0 (1 - w0) / (concentration + 1)``).
@@ -57,8 +60,11 @@ class UncertaintySettings:
         imputation and outlier treatment, before normalisation; scores only: eligibility rules keep the
         published values, so a rule whose threshold is not uncertain stays exact).
     leave_one_out : float
-        Probability that a draw leaves one indicator out (chosen uniformly); ``m / (m + 1)`` makes the
-        factor uniform over "none" and each of the ``m`` indicators. 0 disables it.
+        Probability that a draw leaves one indicator out (chosen uniformly among the ``m``); 0 (the
+        default, and what ``leave_one_out: true`` declares) keeps every indicator in every draw.
+    loo_scenarios : bool
+        Prepare the ``m`` "without indicator X" variants and report them as separate scenarios
+        (``leave_one_out: true`` in the spec).
     methods : bool
         Whether the method alternatives carried by the problem (normalisation, imputation,
         aggregation per level) are drawn; False keeps the nominal methods (e.g. weight-only analyses).
@@ -77,12 +83,13 @@ class UncertaintySettings:
     noise: float = 0.0
     leave_one_out: float = 0.0
     methods: bool = False
+    loo_scenarios: bool = False
 
     def __post_init__(self):
         problems = []
-        if self.weights not in ("none", "dirichlet", "bounds"):
+        if self.weights not in ("none", "dirichlet", "bounds", "uniform"):
             problems.append(
-                f"weights must be 'none', 'dirichlet' or 'bounds'; got {self.weights!r}"
+                f"weights must be 'none', 'dirichlet', 'bounds' or 'uniform'; got {self.weights!r}"
             )
         if self.weight_level not in WEIGHT_LEVELS:
             problems.append(
@@ -117,6 +124,7 @@ class UncertaintySettings:
             "noise": float(self.noise),
             "leave_one_out": float(self.leave_one_out),
             "methods": bool(self.methods),
+            "loo_scenarios": bool(self.loo_scenarios),
         }
 
 
@@ -178,6 +186,8 @@ def _weights_from_unit(u: np.ndarray, nominal: np.ndarray, settings: Uncertainty
     Dirichlet: ``g_j = F^{-1}_{Gamma(a_j, 1)}(u_j)``, ``a_j = c * w0_j`` (w0 normalised within its
     group), ``w_j = g_j / sum_group g``: a Dirichlet(``c w0``) vector per group (Gamma representation).
     Bounds: ``w_j = w0_j (1 + b (2 u_j - 1))``, then normalised within the group.
+    Uniform: ``a_j = 1`` for every positive ``w0_j`` (Dirichlet(1): uniform on the simplex; the
+    Gamma(1) quantile is ``-log(1 - u)``, the normalised-exponential construction).
     """
     u = np.clip(u, 1e-12, 1 - 1e-12)
     w0 = np.asarray(nominal, dtype=float)
@@ -191,8 +201,10 @@ def _weights_from_unit(u: np.ndarray, nominal: np.ndarray, settings: Uncertainty
             continue
         base = base / tot
         uu = u[:, members]
-        if settings.weights == "dirichlet":
-            shape = settings.concentration * base
+        if settings.weights in ("dirichlet", "uniform"):
+            shape = settings.concentration * base if settings.weights == "dirichlet" else (
+                np.where(base > 0, 1.0, 0.0)
+            )
             g = np.where(shape > 0, stats.gamma.ppf(uu, np.where(shape > 0, shape, 1.0)), 0.0)
         else:
             g = base * (1.0 + settings.bound * (2.0 * uu - 1.0))
@@ -312,3 +324,20 @@ def nominal_plan(problem: RobustnessProblem) -> DrawPlan:
     none = UncertaintySettings()
     k_cols = sum(f.size for f in factor_layout(problem, none))
     return plan_from_unit(problem, none, np.zeros((1, k_cols)))
+
+
+def scenario_plan(problem: RobustnessProblem) -> DrawPlan:
+    """The ``m`` "without indicator X" scenarios: draw ``j`` is the nominal spec with indicator ``j``
+    left out (its pillar's weights renormalised, a pillar left empty dropped), nothing else drawn.
+
+    Needs a problem prepared with the leave-one-out variants (``loo_scenarios``).
+    """
+    m = len(problem.indicators)
+    loo = UncertaintySettings(leave_one_out=1.0)
+    if problem.n_variants == 1 or m < 2:
+        raise InputError(
+            "The 'without indicator X' scenarios need the leave-one-out variants of the problem; "
+            "declare leave_one_out: true in the spec's uncertainty block."
+        )
+    unit = ((np.arange(m) + 0.5) / m)[:, None]
+    return plan_from_unit(problem, loo, unit)

@@ -85,10 +85,10 @@ def weight_bounds(nominal, kind: str = "bounds", relative: float = 0.25):
     ----------
     nominal : array-like
         Nominal weights (any positive scale).
-    kind : {"bounds", "dirichlet"}
+    kind : {"bounds", "dirichlet", "uniform"}
         ``"bounds"``: ``w0 (1 - relative) <= w <= w0 (1 + relative)`` (w0 normalised to sum 1);
         ``"dirichlet"``: the Dirichlet's support, every non-negative weight vector (``0 <= w <= 1``,
-        enough since scale does not matter).
+        enough since scale does not matter); ``"uniform"`` (Dirichlet(1)): the same support.
     relative : float
         Relative half-width for ``"bounds"``.
 
@@ -106,9 +106,9 @@ def weight_bounds(nominal, kind: str = "bounds", relative: float = 0.25):
         if not 0 <= relative < 1:
             raise InputError(f"The relative weight bound must be in [0, 1). Got {relative}.")
         return w0 * (1 - relative), w0 * (1 + relative)
-    if kind == "dirichlet":
+    if kind in ("dirichlet", "uniform"):
         return np.zeros_like(w0), np.where(w0 > 0, 1.0, 0.0)
-    raise InputError(f"Unknown weight uncertainty kind {kind!r}; expected 'bounds' or 'dirichlet'.")
+    raise InputError(f"Unknown weight uncertainty kind {kind!r}; expected 'bounds', 'dirichlet' or 'uniform'.")
 
 
 def _box_range(d: np.ndarray, lower: np.ndarray, upper: np.ndarray):

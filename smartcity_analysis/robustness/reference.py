@@ -14,13 +14,13 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from smartcity_analysis.aggregation import aggregate
-from smartcity_analysis.pipeline import build_index, normalise_frame
+from smartcity_analysis.outliers import _log_ct
+from smartcity_analysis.pipeline import _transform, build_index, normalise_frame
 from smartcity_analysis.robustness.from_spec import SpecContext, _variant_spec
 from smartcity_analysis.robustness.kernel import (
     DrawOutcome,
     DrawPlan,
     RobustnessProblem,
-    apply_noise,
     noise_factors,
 )
 from smartcity_analysis.selection import (
@@ -39,11 +39,19 @@ def _reference_noisy_draw(problem, context, vs, plan, r, thresholds):
     data = context.frames[coh.data_year]
     res = build_index(data, vs, regions=context.regions, data_year=coh.data_year, diagnostics=False)
     cols = list(problem.indicators)
-    treated = res.treated.reindex(columns=cols).to_numpy(dtype=float)
+    imputed = res.imputed.reindex(columns=cols).to_numpy(dtype=float)
     factors = noise_factors(plan.noise_seed[r], (problem.n, len(cols)), plan.noise)
-    noisy = apply_noise(treated, factors, problem.transforms)
-    noisy_df = pd.DataFrame(noisy, index=res.treated.index, columns=cols)[list(res.treated.columns)]
-    normalised = normalise_frame(noisy_df, vs)
+    noisy = pd.DataFrame(imputed * factors, index=res.imputed.index, columns=cols)
+    # the engine's transform, then its nominal treatment replayed (fitted once, on the nominal data)
+    actions = res.treatment_log.set_index("indicator")["action"]
+    for c in res.treated.columns:
+        x = _transform(noisy[c], vs.indicator(c).transform)
+        if actions.get(c) == "winsorised":
+            x = x.clip(res.treated[c].min(), res.treated[c].max())
+        elif actions.get(c) == "log":
+            x = pd.Series(_log_ct(x.to_numpy(dtype=float)), index=x.index)
+        noisy[c] = x
+    normalised = normalise_frame(noisy[list(res.treated.columns)], vs)
     m = vs.methods
     scores = {}
     nominal_pw = {}
@@ -102,8 +110,8 @@ def evaluate_plan_reference(
 
     Draws with value noise cannot go through ``run_cohorts`` (it takes no noise): for them the path
     re-enters the engine below the orchestrator, with the engine's own step functions on the variant
-    spec: ``build_index`` for the treated values, the same noise factors (:func:`noise_factors`,
-    :func:`apply_noise`), ``pipeline.normalise_frame``, the ``WEIGHTERS`` and ``aggregate`` per pillar
+    spec: ``build_index`` for the imputed values, the same noise factors (:func:`noise_factors`) on
+    them, the engine's transform and its nominal outlier treatment replayed, ``pipeline.normalise_frame``, the ``WEIGHTERS`` and ``aggregate`` per pillar
     and for the index (as ``build_index`` does), ``evaluate_eligibility``, ``selection_order`` (tie
     keys from the noisy pillar scores) and ``select_cohort``.
     """
@@ -122,6 +130,12 @@ def evaluate_plan_reference(
         within = {c: float(plan.within_weights[r, j]) for j, c in enumerate(problem.indicators)}
         pws = {p: float(plan.pillar_weights[r, j]) for j, p in enumerate(problem.pillars)}
         a_p = int(plan.agg_within[r])
+        positive = ()
+        if problem.rescale is not None:
+            mask = np.asarray(problem.rescale)[
+                int(plan.normaliser[r]), a_p, int(plan.agg_across[r])
+            ]
+            positive = {c for c, hit in zip(problem.indicators, mask, strict=True) if hit}
         vs = _variant_spec(
             base,
             imputation=context.imputers[int(plan.imputer[r])],
@@ -131,6 +145,7 @@ def evaluate_plan_reference(
             agg_index=context.agg_index[int(plan.agg_across[r])],
             within=within,
             pillar_weights=pws,
+            positive=positive,
         )
         thresholds = {
             rule.rule_id: float(plan.thresholds[r, i])

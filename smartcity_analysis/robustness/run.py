@@ -23,6 +23,13 @@ from smartcity_analysis import __version__
 from smartcity_analysis.cache import cached, load_tables, save_tables
 from smartcity_analysis.curated.inputs import data_key, spec_frames
 from smartcity_analysis.errors import ComputationError, InputError
+from smartcity_analysis.robustness.answers import (
+    CONFIDENCE_DRAWS,
+    REGION_STABILITY_COLUMNS,
+    STABILITY_COLUMNS,
+    WINNING_COLUMNS,
+    cohort_answers,
+)
 from smartcity_analysis.robustness.from_spec import problem_from_spec
 from smartcity_analysis.robustness.kernel import (
     DrawOutcome,
@@ -30,7 +37,13 @@ from smartcity_analysis.robustness.kernel import (
     evaluate_plan,
     jaccard_to,
 )
-from smartcity_analysis.robustness.plans import draw_plan, factor_layout, nominal_plan
+from smartcity_analysis.robustness.plans import (
+    UncertaintySettings,
+    draw_plan,
+    factor_layout,
+    nominal_plan,
+    scenario_plan,
+)
 from smartcity_analysis.robustness.possible import possible_necessary, weight_bounds
 from smartcity_analysis.robustness.sobol import selection_sobol
 from smartcity_analysis.spec import resolve_spec
@@ -46,7 +59,7 @@ __all__ = [
 ]
 
 #: Bumped when the algorithm changes in a way that changes results (part of the cache key).
-ALGORITHM_VERSION = 1
+ALGORITHM_VERSION = 2  # 2: positive scale for power means, noise on raw values, loo scenarios
 
 
 #: P(selected) at or above which a region is "robustly in", at or below which "robustly out".
@@ -88,7 +101,11 @@ def summarise(
     summary : dict
         ``cohort, k, draws, mean_jaccard, jaccard_p05, jaccard_p50, jaccard_p95,
         n_robustly_in, n_contestable, n_robustly_out, expected_selected (list), contestable (list,
-        by descending P), nominal_selected (list), min_selected, max_selected``.
+        by descending P), nominal_selected (list), min_selected, max_selected, draws_short`` (draws
+        selecting fewer than ``k`` although ``k`` regions are eligible: a quota cannot be met),
+        ``draws_with_unscored, max_unscored`` (draws in which an eligible region has no score, and
+        the most such regions in one draw; both 0 unless a component is missing beyond
+        ``min_coverage``).
 
     Notes
     -----
@@ -123,6 +140,7 @@ def summarise(
     )
     jac = jaccard_to(sel, nominal_sel)
     n_sel = sel.sum(axis=1)
+    unscored = np.zeros(d, dtype=np.int64) if outcome.unscored is None else outcome.unscored
     contest = [codes[i] for i in order if cls[i] == "contestable"]
     summary = {
         "cohort": problem.cohort,
@@ -137,6 +155,9 @@ def summarise(
         "n_robustly_out": int((cls == "robustly_out").sum()),
         "min_selected": int(n_sel.min()),
         "max_selected": int(n_sel.max()),
+        "draws_short": int(((n_sel < problem.k) & (outcome.eligible.sum(axis=1) >= problem.k)).sum()),
+        "draws_with_unscored": int((unscored > 0).sum()),
+        "max_unscored": int(unscored.max()) if d else 0,
         "expected_selected": [codes[i] for i in order[: problem.k] if expected[i]],
         "contestable": contest,
         "nominal_selected": [codes[i] for i in np.flatnonzero(nominal_sel)],
@@ -237,10 +258,23 @@ REGION_COLUMNS = [
     "expected_selected",
     "possible",
     "necessary",
+    "p_selected_weights_only",
     "actual_cohort",
     "actual_status",
 ]
 
+
+#: What each probability or certainty answers (print these beside the columns; issue 13, defect 2).
+COLUMN_LABELS = {
+    "p_selected": "P(selected): every declared uncertainty drawn, quotas applied",
+    "possible": "possible: some admissible pillar weights select it (weights only, no quotas)",
+    "necessary": "necessary: every admissible pillar weight vector selects it (weights only, no quotas)",
+    "p_selected_weights_only": "P(selected), weights only, no quotas: the question 'possible' answers",
+    "confidence": "confidence factor: P(selected) with the weights fixed at its central weights",
+}
+
+#: Statuses of ``data/programme/cohorts.csv`` that count as "in the actual cohort" (audit figures).
+ACTUAL_STATUSES = ("selected", "added_late")
 
 #: Draws whose per-region ranks are kept for plots (``RobustnessResult.rank_draws``).
 RANK_DRAWS_KEPT = 1000
@@ -254,7 +288,8 @@ class RobustnessResult:
     ----------
     regions : DataFrame
         Index ``region_code``; columns :data:`REGION_COLUMNS` (``possible``/``necessary`` are NaN when
-        the LP does not apply, see ``summary["possible_note"]``). ``rank_*`` are places in the order of
+        the LP does not apply, see ``summary["possible_note"]``), then ``confidence`` and one
+        ``central_weight_<criterion>`` per criterion (pillar; NaN where never selected). ``rank_*`` are places in the order of
         the eligible pool (1 = best; the place that decides selection, comparable with the cohort size
         and with ``nominal_position``), over the draws where the region is eligible.
     summary : dict
@@ -266,6 +301,20 @@ class RobustnessResult:
     rank_draws : DataFrame
         Places of every region (columns, region codes) in the first :data:`RANK_DRAWS_KEPT` draws
         (rows); NaN where the region is not eligible in that draw. For histograms.
+    scenarios : DataFrame
+        The "without indicator X" scenarios (``leave_one_out: true``), long: ``left_out,
+        region_code, selected, nominal_selected, position`` for every region selected in the scenario
+        or nominally (nominal spec with X left out, nothing else drawn); ``summary["scenarios"]``
+        gives per X the Jaccard similarity to the nominal selection and who enters and leaves.
+    winning : DataFrame
+        ``region_code, rival, p_above``: pairwise winning indices of every region with
+        P(selected) > 0 against its nearest rivals by median place.
+    stability : DataFrame
+        One row per criterion: ``criterion, weight, low, high, enters_low, leaves_low, enters_high,
+        leaves_high`` (region codes joined by ``;``): the weights over which the nominal cohort stays
+        the same (exact; see ``summary["stability_note"]``).
+    region_stability : DataFrame
+        ``region_code, criterion, weight, low, high``: each nominally eligible region's own interval.
     sobol_regions : DataFrame
         Derived view of ``sobol`` for the per-region outputs: ``region_code, factor, S1, S1_conf, ST,
         ST_conf, trusted``.
@@ -275,6 +324,10 @@ class RobustnessResult:
     summary: dict
     sobol: pd.DataFrame
     rank_draws: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
+    winning: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stability: pd.DataFrame = field(default_factory=pd.DataFrame)
+    region_stability: pd.DataFrame = field(default_factory=pd.DataFrame)
     sobol_regions: pd.DataFrame = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -297,7 +350,37 @@ class RobustnessResult:
             "summary": self.summary,
             "sobol": self.sobol,
             "rank_draws": self.rank_draws,
+            "scenarios": self.scenarios,
+            "winning": self.winning,
+            "stability": self.stability,
+            "region_stability": self.region_stability,
         }
+
+
+#: Draws of the weights-only Monte Carlo that answers the LP's question (at most the run's draws;
+#: standard error at most 0.016; "not possible" -> 0 and "necessary" -> 1 hold exactly at any size).
+WEIGHTS_ONLY_DRAWS = 1000
+
+
+def weights_only_p_selected(problem, settings, draws: int, seed: int) -> np.ndarray:
+    """P(selected) under the LP's question: pillar weights drawn as declared, everything else
+    nominal, no quotas (plain top ``k`` of the eligible).
+
+    Notes
+    -----
+    The same question as :func:`~smartcity_analysis.robustness.possible.possible_necessary` on the
+    nominal pillar scores, so "not possible" implies 0 here and "necessary" implies 1: the two are
+    printed side by side, never next to the full Monte Carlo's P(selected).
+    """
+    only = UncertaintySettings(
+        weights=settings.weights,
+        concentration=settings.concentration,
+        bound=settings.bound,
+        weight_level="pillars",
+    )
+    plain = replace(problem, quotas=None)
+    out = evaluate_plan(plain, draw_plan(plain, only, draws, seed))
+    return out.selected.mean(axis=0)
 
 
 def _possible_columns(problem, settings, nominal_outcome, context):
@@ -337,13 +420,13 @@ def _possible_columns(problem, settings, nominal_outcome, context):
         region_codes=problem.region_codes,
         tie_order=np.asarray(problem.tie_order)[0],
         quotas_ignored=problem.quotas is not None,
-        open_lower=settings.weights == "dirichlet",
+        open_lower=settings.weights in ("dirichlet", "uniform"),
     )
     note = (
         "Pillar weights anywhere in the declared "
         + (
             "Dirichlet support (any non-negative weights)"
-            if settings.weights == "dirichlet"
+            if settings.weights in ("dirichlet", "uniform")
             else f"bounds (+-{settings.bound:g} relative)"
         )
         + ", indicator weights within pillars and methods at their nominal values. "
@@ -361,8 +444,14 @@ def _compute(spec, year, run: RobustnessSettings, data, regions, cohorts, progre
         spec, year, frames=data, regions=regions, cohorts=cohorts
     )
     plan = draw_plan(problem, settings, run.draws, run.seed)
-    outcome = evaluate_plan(problem, plan, chunk_size=chunk_size, progress=progress)
-    nominal = evaluate_plan(problem, nominal_plan(problem))
+    outcome, pillar_scores = evaluate_plan(
+        problem,
+        plan,
+        chunk_size=chunk_size,
+        progress=progress,
+        return_pillar_scores=CONFIDENCE_DRAWS,
+    )
+    nominal, nominal_pillars = evaluate_plan(problem, nominal_plan(problem), return_pillar_scores=1)
     table, summary = summarise(problem, outcome, nominal)
     nom = context.nominal.set_index("region_code").reindex(list(problem.region_codes))
     for col in ("name", "province_name", "type", "in_pool", "actual_cohort", "actual_status"):
@@ -374,7 +463,25 @@ def _compute(spec, year, run: RobustnessSettings, data, regions, cohorts, progre
     table["actual_status"] = table["actual_status"].fillna("").astype(str)
     possible, necessary, possible_note = _possible_columns(problem, settings, nominal, context)
     table["possible"], table["necessary"] = possible, necessary
-    table = table[REGION_COLUMNS]
+    actual = (table["actual_cohort"].to_numpy() == year) & table["actual_status"].isin(
+        ACTUAL_STATUSES
+    ).to_numpy()
+    answers = cohort_answers(
+        problem,
+        plan,
+        outcome,
+        pillar_scores,
+        nominal,
+        nominal_pillars,
+        actual,
+        table["rank_median"].to_numpy(float),
+    )
+    table["p_selected_weights_only"] = np.nan
+    if not np.isnan(possible).all():
+        table["p_selected_weights_only"] = weights_only_p_selected(
+            problem, settings, min(int(run.draws), WEIGHTS_ONLY_DRAWS), int(run.seed)
+        )
+    table = pd.concat([table[REGION_COLUMNS], answers.region_columns], axis=1)
 
     sobol = pd.DataFrame(columns=["output", "factor", "S1", "S1_conf", "ST", "ST_conf", "reliable"])
     sobol_note = "Not computed (sobol_base = 0)."
@@ -409,13 +516,52 @@ def _compute(spec, year, run: RobustnessSettings, data, regions, cohorts, progre
             "sobol_base": int(run.sobol_base),
             "sobol_note": sobol_note,
             "possible_note": possible_note,
+            "labels": COLUMN_LABELS,
+            **answers.summary,
         }
     )
+    scenarios, summary["scenarios"] = _scenarios(problem, nominal)
     kept = outcome.rank[:RANK_DRAWS_KEPT].astype(float)
     kept[kept == 0] = np.nan
     rank_draws = pd.DataFrame(kept, columns=list(problem.region_codes))
     rank_draws.index.name = "draw"
-    return RobustnessResult(regions=table, summary=summary, sobol=sobol, rank_draws=rank_draws)
+    return RobustnessResult(
+        regions=table,
+        summary=summary,
+        sobol=sobol,
+        rank_draws=rank_draws,
+        scenarios=scenarios,
+        winning=answers.winning,
+        stability=answers.stability,
+        region_stability=answers.region_stability,
+    )
+
+
+SCENARIO_COLUMNS = ["left_out", "region_code", "selected", "nominal_selected", "position"]
+
+
+def _scenarios(problem: RobustnessProblem, nominal: DrawOutcome):
+    """The "without indicator X" scenarios: long table and per-scenario summary (empty if none)."""
+    if problem.n_variants == 1:
+        return pd.DataFrame(columns=SCENARIO_COLUMNS), []
+    out = evaluate_plan(problem, scenario_plan(problem))
+    codes = np.asarray(problem.region_codes)
+    nom = nominal.selected[0]
+    rows, summary = [], []
+    for j, code in enumerate(problem.indicators):
+        sel = out.selected[j]
+        for i in np.flatnonzero(sel | nom):
+            rank = int(out.rank[j, i])
+            rows.append((code, codes[i], bool(sel[i]), bool(nom[i]), rank if rank else np.nan))
+        summary.append(
+            {
+                "left_out": code,
+                "jaccard": float(jaccard_to(sel[None, :], nom)[0]),
+                "enters": codes[sel & ~nom].tolist(),
+                "leaves": codes[nom & ~sel].tolist(),
+            }
+        )
+    return pd.DataFrame(rows, columns=SCENARIO_COLUMNS), summary
 
 
 def run_robustness(
@@ -515,6 +661,12 @@ def run_robustness(
         summary=tables["summary"],
         sobol=tables["sobol"],
         rank_draws=tables.get("rank_draws", pd.DataFrame()),
+        scenarios=tables.get("scenarios", pd.DataFrame(columns=SCENARIO_COLUMNS)),
+        winning=tables.get("winning", pd.DataFrame(columns=WINNING_COLUMNS)),
+        stability=tables.get("stability", pd.DataFrame(columns=STABILITY_COLUMNS)),
+        region_stability=tables.get(
+            "region_stability", pd.DataFrame(columns=REGION_STABILITY_COLUMNS)
+        ),
     )
 
 
