@@ -12,7 +12,7 @@ import pytest
 
 from smartcity_analysis import api, loaders, report
 from smartcity_analysis.cli import main
-from smartcity_analysis.errors import ComputationError, InputError
+from smartcity_analysis.errors import ComputationError
 from smartcity_analysis.report import ReportParams
 
 
