@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 from smartcity_analysis.batch import run_batch
+from smartcity_analysis.curated.regions import load_region_table
 from smartcity_analysis.paths import notebooks_dir
-from smartcity_analysis.regions import load_region_table
 from smartcity_analysis.report import ReportParams
 
 BIN = Path(sys.executable).parent

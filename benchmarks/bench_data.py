@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from smartcity_analysis import loaders, paths
+from smartcity_analysis import paths
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.databuild import build
 from smartcity_analysis.errors import RawDataError
 

@@ -48,7 +48,7 @@ def main() -> None:
     print(f"criteria: {crit}; evaluated rows: {len(ag)}")
 
     # the fitted matrix: pillar scores of the evaluated regions (agreement rows), scaled to [0, 1]
-    from smartcity_analysis import selection
+    from smartcity_analysis.engine import selection
 
     runs = selection.run_cohorts(spec)
     Xs, ys, gs = [], [], []

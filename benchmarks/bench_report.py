@@ -94,7 +94,7 @@ def memo_comparison(args) -> int:
     from jupyter_client.manager import KernelManager
 
     from smartcity_analysis import report
-    from smartcity_analysis.regions import load_region_table
+    from smartcity_analysis.curated.regions import load_region_table
     from smartcity_analysis.rendering import render_report
 
     codes = sorted(load_region_table().index)

@@ -15,10 +15,10 @@ import os
 
 import pandas as pd
 
-from smartcity_analysis import loaders
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.curated.inputs import data_frame, spec_frames
-from smartcity_analysis.pipeline import IndexResult, build_index
-from smartcity_analysis.selection import CohortSelection, run_cohorts, run_selection
+from smartcity_analysis.engine.pipeline import IndexResult, build_index
+from smartcity_analysis.engine.selection import CohortSelection, run_cohorts, run_selection
 from smartcity_analysis.spec import Spec, resolve_spec
 
 SpecLike = Spec | str | os.PathLike
@@ -57,7 +57,7 @@ def build(spec: SpecLike, data_year: int, *, diagnostics: bool = True) -> IndexR
     Returns
     -------
     IndexResult
-        Every intermediate of the build (see :func:`smartcity_analysis.pipeline.build_index`).
+        Every intermediate of the build (see :func:`smartcity_analysis.engine.pipeline.build_index`).
     """
     s = resolve_spec(spec)
     return build_index(data_frame(s, data_year), s, regions=loaders.load_regions(), data_year=int(data_year),
@@ -79,8 +79,8 @@ def cohorts(spec: SpecLike, *, until: int | None = None, diagnostics: bool = Tru
     Returns
     -------
     dict
-        Cohort year -> :class:`~smartcity_analysis.selection.CohortSelection` (see
-        :func:`smartcity_analysis.selection.run_cohorts`).
+        Cohort year -> :class:`~smartcity_analysis.engine.selection.CohortSelection` (see
+        :func:`smartcity_analysis.engine.selection.run_cohorts`).
     """
     s = resolve_spec(spec)
     return run_cohorts(s, until=until, indicators=spec_frames(s, until=until), diagnostics=diagnostics)
@@ -99,7 +99,7 @@ def rank(spec: SpecLike, cohort: int | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        See :func:`smartcity_analysis.selection.run_selection`.
+        See :func:`smartcity_analysis.engine.selection.run_selection`.
     """
     s = resolve_spec(spec)
     return run_selection(s, cohort=cohort, indicators=spec_frames(s, until=cohort))

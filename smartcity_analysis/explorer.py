@@ -7,7 +7,7 @@ widgets: :func:`nominal_settings` -> :class:`ExplorerSettings` -> :func:`evaluat
 :class:`ExplorerResult` -> :func:`changes_table` / :func:`ranking_table`.
 
 Every setting becomes a *new* spec (``dataclasses.replace``) run through the engine
-(:func:`smartcity_analysis.selection.run_cohorts`), so the explorer shows exactly what the package would
+(:func:`smartcity_analysis.engine.selection.run_cohorts`), so the explorer shows exactly what the package would
 compute for that spec. Method choices offered are the nominal method plus the alternatives the spec
 declares in its ``uncertainty`` block.
 """
@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
+from smartcity_analysis.engine.selection import run_cohorts
 from smartcity_analysis.errors import InputError
-from smartcity_analysis.selection import run_cohorts
 from smartcity_analysis.spec import resolve_spec
 
 
@@ -186,7 +186,7 @@ def evaluate(spec, cohort: int, settings: ExplorerSettings, *, nominal: pd.DataF
     Notes
     -----
     The setting is applied as a new spec (:func:`apply_settings`) and run through
-    :func:`smartcity_analysis.selection.run_cohorts` up to ``cohort`` (earlier cohorts shape the pool), with
+    :func:`smartcity_analysis.engine.selection.run_cohorts` up to ``cohort`` (earlier cohorts shape the pool), with
     the threshold overrides passed to the eligibility rules. Nothing is approximated: the explorer shows
     what ``smartcity rank`` would give for that spec.
 

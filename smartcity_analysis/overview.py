@@ -14,19 +14,14 @@ index page and the explorer.
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis.diagnostics import correlation_matrix, cronbach_alpha
-from smartcity_analysis.errors import InputError
+from smartcity_analysis.curated.loaders import load_indicator_registry, load_regions
+from smartcity_analysis.engine.diagnostics import correlation_matrix, cronbach_alpha
 from smartcity_analysis.explanation.revealed import auc_score, fit_logistic_weights
-from smartcity_analysis.loaders import load_indicator_registry, load_regions
 from smartcity_analysis.results import CohortResults, RunParams, load_cohort_results
 
 #: Actual-cohort statuses counted as "actually selected" in a cohort: the MoU list (the outcome of the
@@ -392,44 +387,3 @@ def province_table(ctx: OverviewContext, n: int = 15) -> pd.DataFrame:
     out["difference"] = out["nominal"] - out["actual"]
     out = out[(out["nominal"] > 0) | (out["actual"] > 0)]
     return out.sort_values(["actual", "nominal"], ascending=False).head(n)
-
-
-# --------------------------------------------------------------------------------------------------
-# rendering (batch job)
-# --------------------------------------------------------------------------------------------------
-def overview_path(out_dir: str | os.PathLike, cohort: int, fmt: str) -> Path:
-    """``<out_dir>/<cohort>/national-overview.<ext>``."""
-    return Path(out_dir) / str(cohort) / f"{OVERVIEW_STEM}.{fmt}"
-
-
-def render_overview(params: Any, out_dir: str | os.PathLike, fmt: str = "pdf", *, km=None) -> Path:
-    """Render ``notebooks/national_overview.ipynb`` to PDF, HTML or executed notebook (atomic write).
-
-    Parameters
-    ----------
-    params : OverviewParams or mapping of its fields
-    out_dir : path-like
-        Output root; the file goes to ``<out_dir>/<cohort>/national-overview.<ext>``.
-    fmt : {"pdf", "html", "ipynb"}
-    km : jupyter_client.KernelManager, optional
-        A warm kernel to reuse.
-    """
-    # imported here: rendering pulls in nbconvert and WeasyPrint, which a kernel that only shows the
-    # overview's sections never needs
-    from smartcity_analysis.rendering import FORMATS, execute_notebook, write_document
-
-    if not isinstance(params, OverviewParams):
-        names = {f.name for f in dataclasses.fields(OverviewParams)}
-        params = OverviewParams(**{k: v for k, v in dict(params).items() if k in names})
-    params = params.validate()
-    if fmt not in FORMATS:
-        raise InputError(f"Unknown report format '{fmt}'. Expected one of {sorted(FORMATS)}.")
-    target = overview_path(out_dir, params.cohort, FORMATS[fmt])
-    nb = execute_notebook("national_overview", params.to_parameters(), km=km)
-    return write_document(
-        nb,
-        target,
-        fmt,
-        title=f"National overview - smart-city selection, cohort {params.cohort}",
-        running_title=f"National overview - cohort {params.cohort}",
-    )

@@ -27,10 +27,11 @@ import nbformat
 from nbconvert.exporters import HTMLExporter
 from traitlets import default
 
+from smartcity_analysis.curated.regions import region_name, resolve_region
 from smartcity_analysis.errors import ComputationError, InputError
 from smartcity_analysis.kernels import RESET_TAG, WARM_ENGINE, register_warm_engine, reset_cell
+from smartcity_analysis.overview import OVERVIEW_STEM, OverviewParams
 from smartcity_analysis.paths import notebooks_dir
-from smartcity_analysis.regions import region_name, resolve_region
 
 #: Formats :func:`render_report` can write, with their file extensions.
 FORMATS = {"pdf": "pdf", "html": "html", "ipynb": "ipynb"}
@@ -313,7 +314,7 @@ def render_report(params, out_dir: str | os.PathLike, fmt: str = "pdf", *, km=No
     Parameters
     ----------
     params : smartcity_analysis.report.ReportParams
-        Report parameters. ``params.region`` may be any query :func:`~smartcity_analysis.regions.
+        Report parameters. ``params.region`` may be any query :func:`~smartcity_analysis.curated.regions.
         resolve_region` accepts; it is resolved to the BPS code before the kernel starts, so an unknown
         or ambiguous region fails fast and nothing is written.
     out_dir : path-like
@@ -375,3 +376,59 @@ def write_document(nb, target: str | os.PathLike, fmt: str, *, title: str, runni
     if fmt == "html":
         return write_atomic(target, html)
     return html_to_pdf(html, target)
+
+
+def overview_path(out_dir: str | os.PathLike, cohort: int, fmt: str) -> Path:
+    """Where the national overview of ``cohort`` is written.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        Output root.
+    cohort : int
+        Cohort year.
+    fmt : str
+        File extension (``pdf``, ``html``, ``ipynb``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<out_dir>/<cohort>/national-overview.<ext>``.
+    """
+    return Path(out_dir) / str(cohort) / f"{OVERVIEW_STEM}.{fmt}"
+
+
+def render_overview(params: Any, out_dir: str | os.PathLike, fmt: str = "pdf", *, km=None) -> Path:
+    """Render ``notebooks/national_overview.ipynb`` to PDF, HTML or executed notebook (atomic write).
+
+    Parameters
+    ----------
+    params : OverviewParams or mapping of its fields
+        The overview's parameters.
+    out_dir : str or path-like
+        Output root; the file goes to ``<out_dir>/<cohort>/national-overview.<ext>``.
+    fmt : {"pdf", "html", "ipynb"}
+        Output format.
+    km : jupyter_client.KernelManager, optional
+        A warm kernel to reuse.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    if not isinstance(params, OverviewParams):
+        names = {f.name for f in dataclasses.fields(OverviewParams)}
+        params = OverviewParams(**{k: v for k, v in dict(params).items() if k in names})
+    params = params.validate()
+    if fmt not in FORMATS:
+        raise InputError(f"Unknown report format '{fmt}'. Expected one of {sorted(FORMATS)}.")
+    target = overview_path(out_dir, params.cohort, FORMATS[fmt])
+    nb = execute_notebook("national_overview", params.to_parameters(), km=km)
+    return write_document(
+        nb,
+        target,
+        fmt,
+        title=f"National overview - smart-city selection, cohort {params.cohort}",
+        running_title=f"National overview - cohort {params.cohort}",
+    )

@@ -23,10 +23,10 @@ import pandas as pd
 
 from smartcity_analysis import robustness
 from smartcity_analysis.curated.inputs import spec_frames, user_supplied_files
+from smartcity_analysis.engine.selection import CohortSelection, run_cohorts
 from smartcity_analysis.errors import InputError, SmartcityError
 from smartcity_analysis.explanation import load_or_run_explanation
 from smartcity_analysis.paths import data_dir, specs_dir
-from smartcity_analysis.selection import CohortSelection, run_cohorts
 from smartcity_analysis.spec import DEFAULT_SPEC, Spec, resolve_spec, spec_location
 
 __all__ = ["CohortResults", "RunParams", "canonical_spec", "check_parameters", "load_cohort_results"]
@@ -171,7 +171,7 @@ class CohortResults:
     run : CohortSelection
         The cohort's selection run (table, index result with diagnostics, selected codes).
     selection : DataFrame
-        ``run.table`` (one row per region, :func:`smartcity_analysis.selection.run_selection` columns).
+        ``run.table`` (one row per region, :func:`smartcity_analysis.engine.selection.run_selection` columns).
     robustness : DataFrame or None
         Per-region robustness (``region_code``, ``p_selected``, rank interval, class); None when it
         could not be computed (see ``notes``).

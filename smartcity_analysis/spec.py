@@ -53,7 +53,7 @@ Layout of a spec (every block except ``id``, ``indicators`` and ``pillars`` is o
 
 Unavailable indicators (and user-supplied ones whose file is not given) stay in the spec so reports can
 list them, but are excluded from computation; weights are renormalised over what remains and the fact is
-recorded in :class:`~smartcity_analysis.pipeline.IndexResult`.
+recorded in :class:`~smartcity_analysis.engine.pipeline.IndexResult`.
 """
 
 from __future__ import annotations
@@ -505,11 +505,11 @@ def _known_indicator_codes() -> set[str]:
 
 
 def _registries() -> dict[str, dict[str, Any]]:
-    from smartcity_analysis.aggregation import AGGREGATORS
-    from smartcity_analysis.imputation import IMPUTERS
-    from smartcity_analysis.normalisation import NORMALISERS
-    from smartcity_analysis.outliers import OUTLIER_TREATMENTS
-    from smartcity_analysis.weighting import WEIGHTERS
+    from smartcity_analysis.engine.aggregation import AGGREGATORS
+    from smartcity_analysis.engine.imputation import IMPUTERS
+    from smartcity_analysis.engine.normalisation import NORMALISERS
+    from smartcity_analysis.engine.outliers import OUTLIER_TREATMENTS
+    from smartcity_analysis.engine.weighting import WEIGHTERS
 
     return {
         "imputation": IMPUTERS,
@@ -1020,7 +1020,7 @@ def _check_method_pairing(methods: MethodsSpec, pillars: tuple[PillarSpec, ...],
     would be silently unscored (issue 13, defect 1). The uncertainty block's pairings are not rejected:
     the robustness analysis rescales them onto a positive scale by construction.
     """
-    from smartcity_analysis.aggregation import needs_positive_scale
+    from smartcity_analysis.engine.aggregation import needs_positive_scale
 
     by_code = {i.code: i for i in indicators}
 

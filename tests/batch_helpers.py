@@ -117,8 +117,8 @@ def pdf_text(path: Path) -> str:
 def render_region_or_fail(params: dict[str, Any], out_dir: Path, fmt: str, *, km=None) -> Path:
     """Toy renderer with the real parameter shape: region 1101's input is 'corrupt' (test hook);
     every other region gets a one-page PDF naming it (no notebook: the CLI path is what is tested)."""
+    from smartcity_analysis.curated.regions import region_name
     from smartcity_analysis.errors import DataError
-    from smartcity_analysis.regions import region_name
     from smartcity_analysis.rendering import html_to_pdf
 
     code = params.get("region", "overview")

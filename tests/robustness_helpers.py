@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from smartcity_analysis.normalisation import NORMALISERS
+from smartcity_analysis.engine.normalisation import NORMALISERS
 from smartcity_analysis.robustness.kernel import QuotaArrays, RobustnessProblem, ThresholdRule
 
 #: Normalisation alternatives of the toy problem (engine names and parameters): positive scales so the

@@ -131,7 +131,7 @@ def test_import_graph_sees_imports_inside_functions(tmp_path):
 def test_graph_is_read_from_the_real_package():
     graph = import_graph()
     assert len(graph) > 40
-    assert "smartcity_analysis.spec" in graph["smartcity_analysis.pipeline"]
+    assert "smartcity_analysis.spec" in graph["smartcity_analysis.engine.pipeline"]
 
 
 def test_no_import_cycle_between_library_files():

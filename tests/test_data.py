@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smartcity_analysis import loaders
+from smartcity_analysis.curated import loaders
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smartcity_analysis import checks
+from smartcity_analysis.curated import checks
 
 
 def _long(rows, source):

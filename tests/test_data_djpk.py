@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from data_helpers import raw_or_skip
 
-from smartcity_analysis import checks, loaders
+from smartcity_analysis.curated import checks, loaders
 from smartcity_analysis.databuild import djpk
 from smartcity_analysis.errors import RawDataError, SmartcityError
 

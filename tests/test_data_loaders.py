@@ -8,7 +8,7 @@ from data_helpers import TINY_INDICATORS, write_data_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smartcity_analysis import loaders
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.errors import DataError, InputError
 
 HEADER = "region_code,year,indicator,value,source_id,flag\n"

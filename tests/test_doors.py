@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smartcity_analysis import cli, loaders
+from smartcity_analysis import cli
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.curated.inputs import data_key, read_user_indicator, spec_frames
 from smartcity_analysis.errors import InputError, SpecError
 from smartcity_analysis.files import file_sha256, tree_sha256, write_atomic

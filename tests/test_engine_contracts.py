@@ -9,13 +9,13 @@ from engine_fixtures import REGIONS, indicators
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smartcity_analysis.aggregation import AGGREGATORS
-from smartcity_analysis.imputation import IMPUTERS
-from smartcity_analysis.normalisation import NORMALISERS
-from smartcity_analysis.outliers import LOG_COLUMNS, OUTLIER_TREATMENTS
-from smartcity_analysis.pipeline import build_index
+from smartcity_analysis.engine.aggregation import AGGREGATORS
+from smartcity_analysis.engine.imputation import IMPUTERS
+from smartcity_analysis.engine.normalisation import NORMALISERS
+from smartcity_analysis.engine.outliers import LOG_COLUMNS, OUTLIER_TREATMENTS
+from smartcity_analysis.engine.pipeline import build_index
+from smartcity_analysis.engine.weighting import WEIGHTERS
 from smartcity_analysis.spec import load_spec
-from smartcity_analysis.weighting import WEIGHTERS
 
 RNG = np.random.default_rng(42)
 X_ARR = RNG.lognormal(2, 1, size=(15, 4))

@@ -11,12 +11,16 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from smartcity_analysis import aggregation as agg
-from smartcity_analysis import imputation as imp
-from smartcity_analysis import normalisation as norm
-from smartcity_analysis import outliers as out
-from smartcity_analysis import weighting as wt
-from smartcity_analysis.diagnostics import cronbach_alpha, effective_weights, pca_explained_variance
+from smartcity_analysis.engine import aggregation as agg
+from smartcity_analysis.engine import imputation as imp
+from smartcity_analysis.engine import normalisation as norm
+from smartcity_analysis.engine import outliers as out
+from smartcity_analysis.engine import weighting as wt
+from smartcity_analysis.engine.diagnostics import (
+    cronbach_alpha,
+    effective_weights,
+    pca_explained_variance,
+)
 from smartcity_analysis.errors import ComputationError
 
 NAN = np.nan

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from engine_fixtures import REGIONS, indicators, spec_dict
 
-from smartcity_analysis.pipeline import IndexResult, build_index
+from smartcity_analysis.engine.pipeline import IndexResult, build_index
 from smartcity_analysis.spec import load_spec
 
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from smartcity_analysis.cli import main
+from smartcity_analysis.engine.selection import HEAD_COLUMNS, TAIL_COLUMNS, quota_violations
 from smartcity_analysis.errors import DataError
 from smartcity_analysis.paths import specs_dir
-from smartcity_analysis.selection import HEAD_COLUMNS, TAIL_COLUMNS, quota_violations
 from smartcity_analysis.spec import list_specs, load_spec
 
 pytestmark = pytest.mark.slow
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def real():
-    from smartcity_analysis import loaders
+    from smartcity_analysis.curated import loaders
 
     try:
         return loaders.load_regions(), loaders.load_cohorts()
@@ -186,7 +186,7 @@ def test_rank_cli_kominfo_2017_says_the_apbd_gate_is_not_applied(real, tmp_path,
     # the equity quota binds in 2017: it swaps Java regions above the cutoff for regions outside Java,
     # exactly as many as needed to reach ceil(0.5 * 25) = 13 outside Java
     from smartcity_analysis import api
-    from smartcity_analysis.selection import quota_effect
+    from smartcity_analysis.engine.selection import quota_effect
 
     regions, _ = real
     run = api.cohorts("kominfo_prescreen", until=2017, diagnostics=False)[2017]

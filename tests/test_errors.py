@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smartcity_analysis import aggregation, normalisation
+from smartcity_analysis.engine import aggregation, normalisation
 from smartcity_analysis.errors import ComputationError, suggest
 
 

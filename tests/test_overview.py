@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smartcity_analysis import overview
+from smartcity_analysis import overview, rendering
 from smartcity_analysis.batch import index_page
 from smartcity_analysis.errors import InputError, SpecError
 from smartcity_analysis.plots import national
@@ -62,7 +62,7 @@ def test_agreement_counts_add_up(ctx):
 
 
 def test_actual_cohort_comes_from_the_programme_list(ctx):
-    from smartcity_analysis.loaders import load_cohorts
+    from smartcity_analysis.curated.loaders import load_cohorts
 
     c = load_cohorts()
     expected = set(c[(c["cohort_year"] == 2018) & c["status"].isin(overview.ACTUAL_SELECTED_STATUSES)]
@@ -93,7 +93,7 @@ def test_criteria_table_lists_every_declared_criterion(ctx):
     measured = crit[crit["availability"] == "measured"]["coverage %"].dropna()
     assert ((measured >= 0) & (measured <= 100)).all()
     # every criterion is labelled by a name, never by its bare code (registry names for measured ones)
-    from smartcity_analysis.loaders import load_indicator_registry
+    from smartcity_analysis.curated.loaders import load_indicator_registry
 
     registry = load_indicator_registry()
     for name, code in zip(crit.index, crit["indicator"], strict=True):
@@ -103,7 +103,7 @@ def test_criteria_table_lists_every_declared_criterion(ctx):
 
 
 def test_reliability_table_matches_cronbach_on_the_normalised_data(ctx):
-    from smartcity_analysis.diagnostics import cronbach_alpha
+    from smartcity_analysis.engine.diagnostics import cronbach_alpha
 
     rel = overview.reliability_table(ctx)
     assert rel.loc["all indicators", "Cronbach alpha"] == pytest.approx(
@@ -238,7 +238,7 @@ def test_write_index_for_a_cohort(tmp_path):
 def test_overview_notebook_renders_headless_to_pdf(tmp_path):
     from pypdf import PdfReader
 
-    path = overview.render_overview({"cohort": 2018, "draws": 50}, tmp_path, "pdf")
+    path = rendering.render_overview({"cohort": 2018, "draws": 50}, tmp_path, "pdf")
     assert path == tmp_path / "2018" / "national-overview.pdf"
     reader = PdfReader(str(path))
     text = "\n".join(p.extract_text() or "" for p in reader.pages)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from robustness_helpers import toy_problem
 
-from smartcity_analysis.aggregation import arithmetic
+from smartcity_analysis.engine.aggregation import arithmetic
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.robustness.kernel import evaluate_plan, select_top_k
 from smartcity_analysis.robustness.plans import UncertaintySettings, draw_plan

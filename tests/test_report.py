@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smartcity_analysis import api, loaders, report
+from smartcity_analysis import api, report
 from smartcity_analysis.cli import main
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.errors import ComputationError
 from smartcity_analysis.report import ReportParams
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from smartcity_analysis.curated.regions import load_region_table, region_name, resolve_region
 from smartcity_analysis.errors import AmbiguousRegionError, RegionNotFoundError, SmartcityError
-from smartcity_analysis.regions import load_region_table, region_name, resolve_region
 
 
 @pytest.mark.parametrize(

@@ -281,7 +281,7 @@ def test_select_top_k_matches_engine_select_cohort(n, k, seed, cap, outside_shar
     # the vectorised greedy walk must make the engine's choices, quotas included
     import pandas as pd
 
-    from smartcity_analysis.selection import select_cohort, selection_order
+    from smartcity_analysis.engine.selection import select_cohort, selection_order
     from smartcity_analysis.spec import QuotaSpec, TypeMix
 
     rng = np.random.default_rng(seed)

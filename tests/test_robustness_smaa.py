@@ -176,7 +176,7 @@ def test_audit_figures_by_hand():
 def test_stability_of_a_geometric_index_through_its_logarithms():
     """A geometric index ranks as the arithmetic mean of the logs: with A = (e, 1), B = (1, e),
     C = (e^0.45, e^0.45) the logs are the hand-solved case above, so the intervals are the same."""
-    from smartcity_analysis.aggregation import geometric
+    from smartcity_analysis.engine.aggregation import geometric
 
     x = np.exp(ABC)
     w = np.array([0.6, 0.4])

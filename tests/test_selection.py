@@ -9,7 +9,7 @@ from engine_fixtures import EMPTY_COHORTS, REGIONS, indicators, spec_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smartcity_analysis.selection import (
+from smartcity_analysis.engine.selection import (
     HEAD_COLUMNS,
     TAIL_COLUMNS,
     CohortSelection,

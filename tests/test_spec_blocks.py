@@ -11,8 +11,8 @@ import pytest
 from engine_fixtures import REGIONS, indicators, spec_dict
 
 from smartcity_analysis.curated.inputs import read_user_indicator
+from smartcity_analysis.engine.pipeline import build_index, rank_desc
 from smartcity_analysis.errors import InputError, SpecError
-from smartcity_analysis.pipeline import build_index, rank_desc
 from smartcity_analysis.spec import MethodChoice, PlausibleChange, load_spec
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from smartcity_analysis.batch.manifest import OVERVIEW_KEY, read_manifest
-from smartcity_analysis.loaders import load_cohorts, load_regions
+from smartcity_analysis.curated.loaders import load_cohorts, load_regions
 
 #: Columns of the index table, in display order, with their header text.
 INDEX_COLUMNS = {

@@ -26,8 +26,8 @@ from typing import Any
 from smartcity_analysis import __version__
 from smartcity_analysis.batch.manifest import OVERVIEW_KEY
 from smartcity_analysis.cache import file_sha256
+from smartcity_analysis.curated.loaders import load_regions
 from smartcity_analysis.errors import InputError
-from smartcity_analysis.loaders import load_regions
 from smartcity_analysis.paths import data_dir, notebooks_dir, specs_dir
 
 #: Output formats a batch can write.
@@ -288,11 +288,11 @@ def render_region(params: Mapping[str, Any], out_dir: Path, fmt: str, *, km=None
 
 def render_overview(params: Mapping[str, Any], out_dir: Path, fmt: str, *, km=None) -> Path:
     """Renderer of the national overview job (``notebooks/national_overview.ipynb``)."""
-    # overview imports results, which imports robustness (SALib, scipy.stats: ~1 s); a spawned worker
-    # imports this package before its kernel starts, and only the overview job needs it.
-    from smartcity_analysis import overview
+    # rendering imports the overview (hence results, robustness, SALib, scipy.stats: ~1 s) and
+    # jsonschema; a spawned worker imports this package before its kernel starts (see render_region)
+    from smartcity_analysis.rendering import render_overview as _render_overview
 
-    return overview.render_overview(dict(params), out_dir, fmt, km=km)
+    return _render_overview(dict(params), out_dir, fmt, km=km)
 
 
 def _labels(codes: list[str]) -> dict[str, str]:
@@ -315,7 +315,7 @@ def _check_codes(regions: Iterable[str]) -> list[str]:
         raise InputError(
             f"Region codes of a batch must be 4-digit BPS code strings such as '6372'. "
             f"Got {bad[:5]!r}{' ...' if len(bad) > 5 else ''}. Resolve names first "
-            "(smartcity_analysis.regions) or pass codes."
+            "(smartcity_analysis.curated.regions) or pass codes."
         )
     return list(dict.fromkeys(codes))  # de-duplicate, keep order
 

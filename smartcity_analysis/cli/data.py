@@ -67,7 +67,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from smartcity_analysis import checks
+    from smartcity_analysis.curated import checks
     from smartcity_analysis.errors import InputError
 
     try:

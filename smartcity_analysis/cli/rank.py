@@ -66,8 +66,8 @@ def write_table(table, path: str | os.PathLike, fmt: str) -> None:
 
 def _rank(args: argparse.Namespace) -> int:
     from smartcity_analysis import api
+    from smartcity_analysis.engine.selection import quota_effect, reason_counts
     from smartcity_analysis.errors import InputError
-    from smartcity_analysis.selection import quota_effect, reason_counts
     from smartcity_analysis.spec import resolve_spec
 
     if not Path(args.out).resolve().parent.is_dir():

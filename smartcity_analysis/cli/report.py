@@ -22,8 +22,8 @@ import sys
 from pathlib import Path
 
 from smartcity_analysis.batch import run_batch
+from smartcity_analysis.curated.regions import load_region_table, resolve_region
 from smartcity_analysis.errors import InputError
-from smartcity_analysis.regions import load_region_table, resolve_region
 from smartcity_analysis.report import ReportParams
 from smartcity_analysis.results import prepare_shared_results
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from smartcity_analysis import loaders
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.errors import InputError, suggest
 
 if TYPE_CHECKING:  # the spec layer sits above this one; only its type is named here

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from smartcity_analysis import loaders, selection
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.curated.inputs import spec_frames
+from smartcity_analysis.engine import selection
 from smartcity_analysis.errors import InputError
 
 

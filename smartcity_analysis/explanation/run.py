@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from smartcity_analysis import __version__, loaders
+from smartcity_analysis import __version__
 from smartcity_analysis.cache import cached, load_tables, save_tables
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.curated.inputs import data_key, spec_frames
 from smartcity_analysis.errors import ComputationError
 from smartcity_analysis.explanation import agreement as agr

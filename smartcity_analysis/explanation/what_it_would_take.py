@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from smartcity_analysis import loaders, pipeline, selection
-from smartcity_analysis.aggregation import aggregate
+from smartcity_analysis.curated import loaders
+from smartcity_analysis.engine import pipeline, selection
+from smartcity_analysis.engine.aggregation import aggregate
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.explanation import agreement as agr
 from smartcity_analysis.explanation import counterfactual as cf

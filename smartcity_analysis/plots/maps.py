@@ -1,6 +1,6 @@
 """Maps of the 514 kabupaten/kota drawn with plain matplotlib (``PolyCollection``; no geopandas).
 
-Boundaries come from :func:`smartcity_analysis.loaders.load_boundaries` (a GeoJSON FeatureCollection
+Boundaries come from :func:`smartcity_analysis.curated.loaders.load_boundaries` (a GeoJSON FeatureCollection
 in WGS84 lon/lat with ``properties.region_code``). Every function takes ``ax=None`` and returns the
 Axes; none calls ``show()`` or ``savefig()``.
 """
@@ -52,7 +52,7 @@ _RINGS_MEMO: dict[tuple[str, str], dict[str, list[np.ndarray]]] = {}
 def _default_rings() -> dict[str, list[np.ndarray]]:
     import hashlib
 
-    from smartcity_analysis.loaders import _file, load_boundaries
+    from smartcity_analysis.curated.loaders import _file, load_boundaries
 
     path = _file("boundaries.geojson")
     key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
@@ -73,7 +73,7 @@ def boundary_rings(boundaries: Mapping | None = None) -> dict[str, list[np.ndarr
     Parameters
     ----------
     boundaries : dict, optional
-        GeoJSON FeatureCollection; default :func:`smartcity_analysis.loaders.load_boundaries`, parsed
+        GeoJSON FeatureCollection; default :func:`smartcity_analysis.curated.loaders.load_boundaries`, parsed
         once per process and reused while the file's content is unchanged (its ring arrays are then
         read-only).
     """
@@ -127,7 +127,7 @@ def locator_map(
     province_codes : iterable of str
         BPS codes of the regions of the same province (shaded).
     boundaries : dict, optional
-        GeoJSON FeatureCollection; default :func:`smartcity_analysis.loaders.load_boundaries`.
+        GeoJSON FeatureCollection; default :func:`smartcity_analysis.curated.loaders.load_boundaries`.
     zoom : bool
         ``False``: the whole country, with a ring around the region so small kota stay visible.
         ``True``: zoom to the province.
@@ -183,7 +183,7 @@ def choropleth(
     values : pandas.Series
         Indexed by ``region_code``.
     boundaries : dict, optional
-        GeoJSON FeatureCollection; default :func:`smartcity_analysis.loaders.load_boundaries`.
+        GeoJSON FeatureCollection; default :func:`smartcity_analysis.curated.loaders.load_boundaries`.
     cmap : str
         Matplotlib colour map.
     highlight : str, optional

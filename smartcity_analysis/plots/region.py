@@ -83,7 +83,7 @@ def locator(
     province_codes : iterable of str
         The regions of its province (shaded).
     boundaries : dict, optional
-        GeoJSON FeatureCollection; default :func:`smartcity_analysis.loaders.load_boundaries`.
+        GeoJSON FeatureCollection; default :func:`smartcity_analysis.curated.loaders.load_boundaries`.
     province_name : str, optional
         Title of the inset.
     ax : matplotlib Axes, optional

@@ -17,10 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from smartcity_analysis import loaders
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.curated.inputs import data_frame
+from smartcity_analysis.curated.regions import resolve_region
 from smartcity_analysis.errors import ComputationError, SmartcityError
-from smartcity_analysis.regions import resolve_region
 from smartcity_analysis.report.params import ReportParams
 from smartcity_analysis.report.text import _isnum
 from smartcity_analysis.results import CohortResults, load_cohort_results

@@ -31,7 +31,7 @@ class ReportParams(RunParams):
         Seed of the robustness draws (the robustness analysis's default, so that reuse holds).
     region : str
         BPS code (``"6372"``), Kemendagri code (``"63.72"``) or name (``"Kota Banjarbaru"``); resolved
-        with :func:`smartcity_analysis.regions.resolve_region` (a bare 4-digit code is a BPS code first).
+        with :func:`smartcity_analysis.curated.regions.resolve_region` (a bare 4-digit code is a BPS code first).
 
     Notes
     -----

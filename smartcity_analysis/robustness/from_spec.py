@@ -16,11 +16,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis import loaders
-from smartcity_analysis.aggregation import needs_positive_scale
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.curated.inputs import data_key, spec_frames
+from smartcity_analysis.engine.aggregation import needs_positive_scale
+from smartcity_analysis.engine.pipeline import build_index
+from smartcity_analysis.engine.selection import (
+    JAVA,
+    evaluate_eligibility,
+    run_cohorts,
+    selection_order,
+)
 from smartcity_analysis.errors import ComputationError
-from smartcity_analysis.pipeline import build_index
 from smartcity_analysis.robustness.kernel import (
     TREATMENTS,
     QuotaArrays,
@@ -28,7 +34,6 @@ from smartcity_analysis.robustness.kernel import (
     ThresholdRule,
 )
 from smartcity_analysis.robustness.plans import UncertaintySettings
-from smartcity_analysis.selection import JAVA, evaluate_eligibility, run_cohorts, selection_order
 from smartcity_analysis.spec import MethodChoice, UncertaintySpec, resolve_spec
 
 __all__ = [

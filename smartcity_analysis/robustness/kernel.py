@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from smartcity_analysis.aggregation import aggregate
+from smartcity_analysis.engine.aggregation import aggregate
+from smartcity_analysis.engine.normalisation import NORMALISERS, positive_scale
 from smartcity_analysis.errors import ComputationError, InputError
-from smartcity_analysis.normalisation import NORMALISERS, positive_scale
 
 __all__ = [
     "DrawOutcome",

@@ -13,9 +13,16 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from smartcity_analysis.aggregation import aggregate
-from smartcity_analysis.outliers import _log_ct
-from smartcity_analysis.pipeline import _transform, build_index, normalise_frame
+from smartcity_analysis.engine.aggregation import aggregate
+from smartcity_analysis.engine.outliers import _log_ct
+from smartcity_analysis.engine.pipeline import _transform, build_index, normalise_frame
+from smartcity_analysis.engine.selection import (
+    evaluate_eligibility,
+    run_cohorts,
+    select_cohort,
+    selection_order,
+)
+from smartcity_analysis.engine.weighting import WEIGHTERS
 from smartcity_analysis.robustness.from_spec import SpecContext, _variant_spec
 from smartcity_analysis.robustness.kernel import (
     DrawOutcome,
@@ -23,13 +30,6 @@ from smartcity_analysis.robustness.kernel import (
     RobustnessProblem,
     noise_factors,
 )
-from smartcity_analysis.selection import (
-    evaluate_eligibility,
-    run_cohorts,
-    select_cohort,
-    selection_order,
-)
-from smartcity_analysis.weighting import WEIGHTERS
 
 __all__ = ["evaluate_plan_reference"]
 

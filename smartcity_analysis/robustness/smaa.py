@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smartcity_analysis.aggregation import aggregate
+from smartcity_analysis.engine.aggregation import aggregate
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.robustness.kernel import RobustnessProblem, select_top_k
 

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis import loaders
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.curated.inputs import data_frame
+from smartcity_analysis.engine.pipeline import IndexResult, build_index
 from smartcity_analysis.errors import DataError, InputError, SpecError
-from smartcity_analysis.pipeline import IndexResult, build_index
 from smartcity_analysis.spec import CohortSpec, QuotaSpec, Spec, TieBreakKey
 
 JAVA = "Jawa"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis import loaders
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.databuild.djpk import DAU_SOURCE as DJPK_DAU_SOURCE
 
 #: Region pairs a raw file is reported to swap (zenodo KDJ of Karanganyar/Karangasem and Tulang

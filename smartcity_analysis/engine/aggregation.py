@@ -20,7 +20,7 @@ compensation), a negative component gives NaN; the Mazziotta-Pareto index needs 
 pairing of an aggregation with a normalisation is therefore checked (:func:`needs_positive_scale`): a
 spec whose nominal methods pair them wrongly is rejected when it loads, and the robustness analysis
 rescales the components of such a drawn pairing onto ``[1, 100]``
-(:func:`smartcity_analysis.normalisation.positive_scale`). :func:`copeland` compares every pair of regions and costs
+(:func:`smartcity_analysis.engine.normalisation.positive_scale`). :func:`copeland` compares every pair of regions and costs
 ``O(n_regions^2 k)`` memory per leading index: loop over draws rather than stacking many of them.
 """
 
@@ -30,8 +30,8 @@ import warnings
 
 import numpy as np
 
+from smartcity_analysis.engine.normalisation import can_be_negative
 from smartcity_analysis.errors import ComputationError, suggest
-from smartcity_analysis.normalisation import can_be_negative
 
 #: Aggregators defined on positive components only (see :func:`needs_positive_scale`).
 POSITIVE_SCALE_AGGREGATORS = ("geometric", "harmonic", "mazziotta_pareto")
@@ -59,7 +59,7 @@ def needs_positive_scale(aggregation: str, normalisation: str, params=None) -> b
 
     Notes
     -----
-    :func:`smartcity_analysis.normalisation.can_be_negative` decides the normaliser's side.
+    :func:`smartcity_analysis.engine.normalisation.can_be_negative` decides the normaliser's side.
     """
     if aggregation not in POSITIVE_SCALE_AGGREGATORS:
         return False

@@ -52,7 +52,7 @@ def _split_prefix(norm: str) -> tuple[str | None, str]:
 
 @functools.lru_cache(maxsize=1)
 def _regions() -> pd.DataFrame:
-    from smartcity_analysis.loaders import load_regions
+    from smartcity_analysis.curated.loaders import load_regions
 
     return load_regions()
 

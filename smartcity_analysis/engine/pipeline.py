@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 
 from smartcity_analysis import __version__
-from smartcity_analysis.aggregation import aggregate
 from smartcity_analysis.curated.inputs import hash_frame
-from smartcity_analysis.diagnostics import Diagnostics, compute_diagnostics
+from smartcity_analysis.engine.aggregation import aggregate
+from smartcity_analysis.engine.diagnostics import Diagnostics, compute_diagnostics
+from smartcity_analysis.engine.imputation import impute
+from smartcity_analysis.engine.normalisation import NORMALISERS
+from smartcity_analysis.engine.outliers import treat
+from smartcity_analysis.engine.weighting import WEIGHTERS
 from smartcity_analysis.errors import ComputationError, DataError
-from smartcity_analysis.imputation import impute
-from smartcity_analysis.normalisation import NORMALISERS
-from smartcity_analysis.outliers import treat
 from smartcity_analysis.spec import IndicatorSpec, MethodChoice, Spec
-from smartcity_analysis.weighting import WEIGHTERS
 
 EXCLUDED_COLUMNS = ["indicator", "pillar", "availability", "reason"]
 WEIGHT_COLUMNS = ["pillar", "indicator", "weight_in_pillar", "pillar_weight", "overall_weight",
@@ -43,7 +43,7 @@ class IndexResult:
     treated : DataFrame
         After the declared transform (log) and outlier treatment.
     treatment_log : DataFrame
-        One row per indicator (see :mod:`smartcity_analysis.outliers`).
+        One row per indicator (see :mod:`smartcity_analysis.engine.outliers`).
     normalised : DataFrame
         Normalised values, higher is better.
     pillar_scores : DataFrame
@@ -246,7 +246,7 @@ def build_index(indicators_wide: pd.DataFrame, spec: Spec, *, regions: pd.DataFr
     data_year : int, optional
         Recorded in the provenance.
     diagnostics : bool
-        Compute :class:`~smartcity_analysis.diagnostics.Diagnostics` (skip in inner loops).
+        Compute :class:`~smartcity_analysis.engine.diagnostics.Diagnostics` (skip in inner loops).
 
     Returns
     -------

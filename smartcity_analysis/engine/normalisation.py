@@ -296,7 +296,7 @@ def can_be_negative(method: str, params: Mapping | None = None) -> bool:
     Notes
     -----
     Geometric and harmonic means (and the Mazziotta-Pareto index's coefficient of variation) are
-    defined on positive values only; :mod:`smartcity_analysis.aggregation` uses this to decide when a
+    defined on positive values only; :mod:`smartcity_analysis.engine.aggregation` uses this to decide when a
     pairing needs its documented rescaling (``positive_scale``).
     """
     p = dict(params or {})
