@@ -215,12 +215,12 @@ def test_index_table_known_answer():
 
 
 def test_write_index_for_a_cohort(tmp_path):
-    from smartcity_analysis.batch.manifest import write_json_atomic
+    from smartcity_analysis.batch.manifest import write_manifest
 
     cohort_dir = tmp_path / "2018"
     (cohort_dir).mkdir()
     (cohort_dir / "6372-kota-banjarbaru.pdf").write_bytes(b"%PDF")
-    write_json_atomic(cohort_dir / "manifest.json", {"jobs": {
+    write_manifest(cohort_dir / "manifest.json", {"jobs": {
         "6372": {"status": "done", "output": "6372-kota-banjarbaru.pdf"},
         "overview": {"status": "done", "output": "national-overview.pdf"}}})
     path = index_page.write_index(tmp_path, cohort=2018, draws=50)

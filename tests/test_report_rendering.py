@@ -1,4 +1,4 @@
-"""Rendering helpers: atomic writes, slugs, report paths, the print exporter (no kernel needed)."""
+"""Rendering helpers: slugs, report paths, the print exporter (no kernel needed)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,6 @@ import pytest
 
 from smartcity_analysis import kernels, rendering
 from smartcity_analysis.errors import InputError
-
-
-def test_write_atomic_replaces_whole_file_and_leaves_no_temp(tmp_path):
-    target = tmp_path / "sub" / "r.pdf"
-    rendering.write_atomic(target, b"first")
-    rendering.write_atomic(target, "second")
-    assert target.read_bytes() == b"second"
-    assert sorted(p.name for p in target.parent.iterdir()) == ["r.pdf"]
-
-
-def test_write_atomic_failure_leaves_nothing(tmp_path):
-    target = tmp_path / "r.html"
-    target.mkdir()  # the final rename cannot replace a directory
-    (target / "keep").write_text("x")
-    with pytest.raises(OSError):
-        rendering.write_atomic(target, "<html>")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
-    assert [p.name for p in target.iterdir()] == ["keep"]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ import pandas as pd
 
 from smartcity_analysis.batch.manifest import OVERVIEW_KEY, read_manifest
 from smartcity_analysis.curated.loaders import load_cohorts, load_regions
+from smartcity_analysis.files import write_atomic
 
 #: Columns of the index table, in display order, with their header text.
 INDEX_COLUMNS = {
@@ -267,7 +268,6 @@ def write_index(
     # rendering imports nbconvert, hence jsonschema, which the worker must import only after it has
     # kept it from building the rfc3987 grammar (batch.local._import_renderer_modules); results
     # imports robustness (SALib, scipy.stats: ~1 s).
-    from smartcity_analysis.rendering import write_atomic
     from smartcity_analysis.results import load_cohort_results
 
     cohort_dir = Path(out_dir) / str(cohort)
