@@ -36,7 +36,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -211,7 +210,6 @@ def cached(
     return load(target)
 
 
-@dataclass(frozen=True)
 # ---------------------------------------------------------------------------------------------------
 # Default serialisation: a mapping of named DataFrames and JSON objects
 # ---------------------------------------------------------------------------------------------------
