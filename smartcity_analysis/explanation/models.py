@@ -563,8 +563,9 @@ def _choose_gate(R, y, w, groups, passing, lost, npos, min_recall, min_removed):
 
 
 def fit_screen_rank(X, R, Y, groups, *, W=None, population=None, max_gates: int = 2,
-                    min_recall: float = 0.9, min_removed: float = 0.1, lam: float = 0.01,
-                    l1_ratio: float = 1.0, **_) -> BatchFit:
+                    min_recall: float = 0.9, min_removed: float = 0.1, lambdas=LAMBDA_GRID,
+                    l1_ratio: float = 1.0, default_lambda: float = 0.01,
+                    selection: BatchFit | None = None, **_) -> BatchFit:
     """Screen-then-rank: one or two gates (a candidate above a level), then a weighted score.
 
     Parameters
@@ -578,8 +579,11 @@ def fit_screen_rank(X, R, Y, groups, *, W=None, population=None, max_gates: int 
         regions of each training cohort.
     min_removed : float
         A gate must remove at least this share of the not-selected regions still passing.
-    lam, l1_ratio : float
-        Penalty of the sparse non-negative logistic fitted on the regions passing the gates.
+    lambdas, l1_ratio, default_lambda
+        Of the weighted score: the sparse non-negative logistic (:func:`fit_sparse_logistic`) of
+        the same training rows, its penalty chosen by the same inner leave-one-cohort-out.
+    selection : BatchFit, optional
+        That fit, when the caller already has it (same rows and labels, same result).
 
     Returns
     -------
@@ -591,7 +595,11 @@ def fit_screen_rank(X, R, Y, groups, *, W=None, population=None, max_gates: int 
     candidate, the highest level (in its raw units, oriented) that keeps ``min_recall`` of each
     training cohort's selections is found; the candidate whose level removes the largest share of
     the not-selected regions becomes the gate. Levels are raw values, like the engine's threshold
-    eligibility rules, so they carry over to an exported spec unchanged.
+    eligibility rules, so they carry over to an exported spec unchanged. The weighted score is
+    fitted on every training region (a fit on the passing regions alone has almost no unselected
+    regions left when a gate is strong, and then no information); the family therefore answers
+    whether non-compensatory gates on top of the compensatory score explain the held-out cohorts
+    better than the score alone (``sparse_logistic``).
 
     References
     ----------
@@ -624,11 +632,12 @@ def fit_screen_rank(X, R, Y, groups, *, W=None, population=None, max_gates: int 
         gates_all.append(tuple(gates))
         removed_all.append(rem)
         passing_all[:, b] = passing
-    Wp = W * passing_all
-    beta, _ = _logistic_batch(X, Y, _balanced(Y, Wp, groups), groups, lam, l1_ratio)
+    score = selection if selection is not None else fit_sparse_logistic(
+        X, R, Y, groups, W=W, lambdas=lambdas, l1_ratio=l1_ratio, default_lambda=default_lambda)
+    slopes = score.slopes
     chosen = tuple({"gates": [(g.column, g.level) for g in gates_all[b]],
-                    "removed_share": removed_all[b], "lambda": lam} for b in range(B))
-    return BatchFit("screen_rank", beta, tuple(gates_all), chosen)
+                    "removed_share": removed_all[b], **score.chosen[b]} for b in range(B))
+    return BatchFit("screen_rank", slopes, tuple(gates_all), chosen)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ the probability of being among the ``k`` chosen of the held-out pool, with ``k``
 cohort's size (public framing, not its labels); a region failing a gate gets 0.
 
 Cost: in permutation and bootstrap replicates the penalty of the sparse logistic (and of the
-selection step of the conditional logit) is held at the value the real-data fit chose inside the
+selection step of the conditional logit and the score of screen-then-rank) is held at the value the real-data fit chose inside the
 same training cohorts; every other choice (indicators, terms, gates, levels, the single indicator)
 is remade on every replicate. Tuning the penalty again on each of 200 shuffles would cost about ten
 times more; with it held, the permutation test is slightly anti-conservative.
@@ -53,7 +53,7 @@ __all__ = [
 
 #: Bin edges of the calibration table (predicted P(selected)).
 CALIBRATION_BINS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
-_LAMBDA_FAMILIES = ("sparse_logistic", "conditional_logit")
+_LAMBDA_FAMILIES = ("sparse_logistic", "conditional_logit", "screen_rank")
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ def _fixed(family: str, chosen: dict, options: dict) -> dict:
 
 def _fit(family, X, R, Y, groups, *, W=None, population=None, options=None, selection=None):
     opts = dict(options or {})
-    if family == "conditional_logit" and selection is not None:
+    if family in ("conditional_logit", "screen_rank") and selection is not None:
         opts["selection"] = selection
     return mdl.MODEL_FAMILIES[family](X, R, Y, groups, W=W, population=population, **opts)
 
@@ -447,8 +447,9 @@ def validate_families(cs, families=tuple(mdl.MODEL_FAMILIES), *, options: dict |
     for fam in tqdm(order, desc="revealed families", disable=not progress, leave=False):
         opts = dict(options.get(fam, {}))
         # the conditional logit reuses the sparse-logistic fits when its selection options match
-        own = {k: v for k, v in opts.items() if k not in ("max_terms", "ridge")}
-        share = fam == "sparse_logistic" or (fam == "conditional_logit"
+        own = {k: v for k, v in opts.items()
+               if k not in ("max_terms", "ridge", "max_gates", "min_recall", "min_removed")}
+        share = fam == "sparse_logistic" or (fam in ("conditional_logit", "screen_rank")
                                              and "sparse_logistic" in families
                                              and own == dict(options.get("sparse_logistic", {})))
         cache_use = cache if share else {}
