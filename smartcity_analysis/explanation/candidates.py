@@ -136,6 +136,7 @@ class CandidateSet:
     indicator_spec: dict
     data_hash: str
     data_years: dict
+    dropped_cohorts: tuple = ()
 
     @property
     def names(self) -> list[str]:
@@ -228,7 +229,8 @@ def build_candidates(spec, frames: Mapping[int, pd.DataFrame], *, regions: pd.Da
     Notes
     -----
     Rows: per cohort, the regions whose role is ``selected`` or ``not_selected``
-    (:func:`~.agreement.cohort_roles` with the spec's ``pool.leave_statuses``). Columns: per candidate
+    (:func:`~.agreement.cohort_roles` with the spec's ``pool.leave_statuses``); a cohort without
+    selected (or without unselected) regions is left out and listed in ``dropped_cohorts``. Columns: per candidate
     indicator one column oriented by its registry direction, two (``code`` and ``code__neg``) where
     the registry declares none.
     """
@@ -263,15 +265,19 @@ def build_candidates(spec, frames: Mapping[int, pd.DataFrame], *, regions: pd.Da
                                   "unit"]]
     sign = columns["direction"].to_numpy(float)
     ind = list(columns["indicator"])
-    Xs, Rs, ys, gs, cs = [], [], [], [], []
+    Xs, Rs, ys, gs, cs, dropped = [], [], [], [], [], []
     for c in spec.cohorts:
         roles = agr.cohort_roles(cohorts, c.year, regions.index, definition=definition,
                                  leave_statuses=spec.pool.leave_statuses)
         ev = roles.index[roles["role"].isin(["selected", "not_selected"])]
+        label = (roles.loc[ev, "role"] == "selected").to_numpy(int)
+        if label.min(initial=1) == label.max(initial=0):
+            dropped.append(c.year)  # no selected (or no unselected) region: nothing to explain
+            continue
         b = builds[c.data_year]
         Xs.append(b.normalised.reindex(ev)[ind].to_numpy(float) * sign)
         Rs.append(b.raw.reindex(ev)[ind].to_numpy(float) * sign)
-        ys.append((roles.loc[ev, "role"] == "selected").to_numpy(int))
+        ys.append(label)
         gs.append(np.full(len(ev), c.year))
         cs.append(np.asarray(ev, dtype=str))
     X = np.vstack(Xs)
@@ -281,5 +287,7 @@ def build_candidates(spec, frames: Mapping[int, pd.DataFrame], *, regions: pd.Da
         X=X, R=np.vstack(Rs), y=np.concatenate(ys), groups=np.concatenate(gs),
         region_codes=np.concatenate(cs), columns=columns, excluded=excluded,
         indicator_spec={e["code"]: e for e in entries if e["code"] in codes},
-        data_hash=data_key(frames), data_years={c.year: c.data_year for c in spec.cohorts},
+        data_hash=data_key(frames),
+        data_years={c.year: c.data_year for c in spec.cohorts if c.year not in dropped},
+        dropped_cohorts=tuple(dropped),
     )

@@ -81,7 +81,8 @@ def revealed_criteria(spec, frames, *, regions=None, cohorts=None, definition: s
     Method and guards against leakage: docs/explanation.md, section "Revealed criteria".
     """
     cs = build_candidates(spec, frames, regions=regions, cohorts=cohorts, definition=definition)
-    notes = []
+    notes = [f"Cohort {y} has no actually selected (or no unselected) region: it is in no "
+             "revealed-criteria fit." for y in cs.dropped_cohorts]
     fams = [f for f in families if f != "baseline_population" or "population" in cs.names]
     if len(fams) < len(families):
         notes.append("baseline_population skipped: population is not among the candidates.")

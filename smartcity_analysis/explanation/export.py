@@ -13,6 +13,7 @@ validation figures) and is deterministic: the same data and settings give the sa
 
 from __future__ import annotations
 
+import math
 import os
 import textwrap
 from pathlib import Path
@@ -27,6 +28,22 @@ __all__ = ["REVEALED_SPEC_ID", "revealed_spec", "revealed_spec_text", "write_rev
 
 REVEALED_SPEC_ID = "revealed_2017_2019"
 _WEIGHT_DIGITS = 6
+
+
+def _level(x: float, op: str) -> float:
+    """A gate level at 9 significant digits, rounded so that no region changes side: down for
+    ``>=``, up for ``<=`` (the stored tables keep 10 digits, so a cached and a fresh result give
+    the same file)."""
+    if x == 0 or not math.isfinite(x):
+        return float(x)
+    e = math.floor(math.log10(abs(x))) - 8
+    q = x / 10.0**e
+    q = math.floor(q + 1e-6) if op == ">=" else math.ceil(q - 1e-6)
+    return float(f"{q * 10.0**e:.9g}")
+
+
+def _num(x, nd=3) -> str:
+    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{nd}f}"
 
 
 def _parts(result):
@@ -89,7 +106,7 @@ def revealed_spec(result, spec, *, family: str | None = None, spec_id: str = REV
         pillar[code] = round(float(r["weight"]), _WEIGHT_DIGITS)
         if isinstance(r["gate_op"], str) and r["gate_op"]:
             rid = f"gate_{code}"
-            level = float(r["gate_level"])
+            level = _level(float(r["gate_level"]), r["gate_op"])
             rules.append({"id": rid, "kind": "threshold", "indicator": code, "op": r["gate_op"],
                           "value": level,
                           "reason": f"{code.upper()}_{'BELOW' if r['gate_op'] == '>=' else 'ABOVE'}"
@@ -143,16 +160,17 @@ def _header(rev, family, spec) -> list[str]:
         f"{rev['n_boot']} stability resamples; {rev['n_candidates']} candidate columns.",
         (f"Why this family: {rev['why']}." if family == rev["chosen"] else
          f"Exported on request; the chosen family is {rev['chosen']}: {rev['why']}."),
-        f"Mean out-of-sample AUC {comp['mean_auc_out']:.3f} "
-        f"[{comp['ci_low']:.3f}, {comp['ci_high']:.3f}], permutation p {comp['p_value_mean_auc']:.3f}.",
+        f"Mean out-of-sample AUC {_num(comp['mean_auc_out'])} "
+        f"[{_num(comp['ci_low'])}, {_num(comp['ci_high'])}], permutation p "
+        f"{_num(comp['p_value_mean_auc'])}.",
         "Per held-out cohort (nested leave-one-cohort-out): year AUC_in AUC_out P@k_in P@k_out "
         "Brier p",
     ]
     for r in rev.get("validation_rows", []):
         if r["method"] == family:
-            lines.append(f"  {r['cohort_year']} {r['auc_in']:.3f} {r['auc_out']:.3f} "
-                         f"{r['precision_at_k_in']:.3f} {r['precision_at_k_out']:.3f} "
-                         f"{r['brier_out']:.4f} {r['p_value_out']:.3f}")
+            lines.append(f"  {int(r['cohort_year'])} {_num(r['auc_in'])} {_num(r['auc_out'])} "
+                         f"{_num(r['precision_at_k_in'])} {_num(r['precision_at_k_out'])} "
+                         f"{_num(r['brier_out'], 4)} {_num(r['p_value_out'])}")
     lines += [
         "Weights are over z-scores (engine zscore over all regions of a data year) and sum to one;",
         "gates are eligibility rules in the raw units of the data year. Reading: these describe",
