@@ -75,11 +75,16 @@ def test_export_without_a_revealed_search_says_how_to_get_one():
         revealed_spec(Empty(), resolve_spec("kominfo_prescreen"))
 
 
-def test_shipped_revealed_spec_is_valid_and_ranks():
+def test_shipped_revealed_spec_is_valid_and_ranks(tmp_path, capsys):
     spec = load_spec(SHIPPED)
     assert spec.id == "revealed_2017_2019"
     text = SHIPPED.read_text(encoding="utf-8")
     assert "data hash" in text and "GENERATED" in text
+    assert main(["spec", "validate", str(SHIPPED)]) == 0
+    out = tmp_path / "rank.csv"
+    assert main(["rank", "--spec", str(SHIPPED), "--cohort", "2018", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert int(pd.read_csv(out)["selected"].sum()) == 50
 
 
 @pytest.mark.slow
