@@ -160,3 +160,55 @@ def test_validation_tables_have_the_documented_columns():
     assert v.chosen in mdl.MODEL_FAMILIES and v.summary["why"]
     cal = v.calibration
     assert (cal.groupby("method")["n"].sum() == len(cs.y)).all()
+
+
+@pytest.fixture(scope="module")
+def explained_world():
+    from explain_fixtures import world, world_spec
+
+    from smartcity_analysis.explanation import run_explanation
+    from smartcity_analysis.spec import load_spec
+
+    regions, frames, cohorts = world()
+    return run_explanation(load_spec(world_spec()), indicators=frames, regions=regions,
+                           cohorts=cohorts, n_boot=0, verify=False, n_perm=5, n_stability=3,
+                           progress=False)
+
+
+def test_summary_names_the_chosen_model_and_why(explained_world):
+    s = explained_world.summary
+    assert s["chosen_model"]["family"] in s["revealed"]["families"]
+    assert "out-of-sample AUC" in s["chosen_model"]["why"]
+    # the synthetic world has no population: that baseline is skipped and the summary says so
+    assert "baseline_population" not in s["revealed"]["families"]
+    assert any("population" in n for n in s["revealed"]["notes"])
+
+
+def test_report_views_of_the_revealed_search(explained_world):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from smartcity_analysis.explanation.criteria_search import (
+        model_comparison,
+        region_revealed,
+        revealed_weights,
+    )
+    from smartcity_analysis.plots.revealed import precision_at_k_curves, roc_curves
+
+    res = explained_world
+    fams = res.summary["revealed"]["families"]
+    mc = model_comparison(res)
+    assert set(mc["method"]) == {"spec", *fams}
+    assert len(mc) == 3 * (len(fams) + 1) and mc["chosen"].sum() == 3
+    code = res.tables["revealed_scores"]["region_code"].iloc[0]
+    place = region_revealed(res, code)
+    assert {"rank_in", "rank_out", "p_selected_out", "passes_gates"} <= set(place.columns)
+    assert (place["rank_in"] >= 1).all() and (place["rank_in"] <= place["n_pool"]).all()
+    w = revealed_weights(res)
+    assert w["weight"].sum() == pytest.approx(1.0)
+    fig, axes = plt.subplots(1, 2)
+    assert roc_curves(res, 2018, ax=axes[0]) is axes[0]
+    assert precision_at_k_curves(res, 2018, ax=axes[1]) is axes[1]
+    plt.close(fig)

@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 #: Penalties tried by the inner leave-one-cohort-out of the sparse logistic, largest (sparsest) first.
-LAMBDA_GRID = (0.05, 0.02, 0.01, 0.005, 0.002)
+LAMBDA_GRID = (0.2, 0.1, 0.05, 0.02, 0.01, 0.005)
 #: A region failing a gate scores this much below the others (it ranks below every passing region).
 GATE_PENALTY = 1e6
 
@@ -324,7 +324,8 @@ def _esp(logw, k):
     # shift by the k-th largest value: the top-k product is then >= 1, so e_k cannot underflow
     m = -np.partition(-logw, k - 1, axis=0)[k - 1] if k > 0 else np.zeros(B)
     m = np.where(np.isfinite(m), m, 0.0)
-    w = np.exp(logw - m)
+    # capped so one step cannot overflow (only reached for absurd predictors: those items then tie)
+    w = np.exp(np.minimum(logw - m, 600.0))
     F = np.zeros((n + 1, k + 1, B))
     lf = np.zeros((n + 1, B))
     F[0, 0] = 1.0
