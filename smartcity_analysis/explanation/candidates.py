@@ -14,7 +14,7 @@ across cohorts, so an indicator missing in one data year cannot take part), with
   direction: population, transfers, government size) both orientations are candidates, so the fit
   chooses the sign inside the training cohorts and still constrains it.
 
-The candidate matrix is built by the index engine itself (:func:`smartcity_analysis.pipeline.build_index`
+The candidate matrix is built by the index engine itself (:func:`smartcity_analysis.engine.pipeline.build_index`
 on a generated spec: province-median imputation, no outlier treatment, z-scores over all regions of a
 data year), so a spec exported from a fitted model (:mod:`.export`) scores regions exactly as the fit
 did. Labels never enter this step: the z-scores of a data year use every region of that year, selected
@@ -29,8 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis import loaders, pipeline
+from smartcity_analysis.curated import loaders
 from smartcity_analysis.curated.inputs import data_key
+from smartcity_analysis.engine import pipeline
 from smartcity_analysis.errors import ComputationError
 from smartcity_analysis.explanation import agreement as agr
 from smartcity_analysis.spec import load_spec
