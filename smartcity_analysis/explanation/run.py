@@ -110,7 +110,7 @@ def run_explanation(
     regions, cohorts : DataFrame, optional
         Default ``loaders.load_regions()`` / ``loaders.load_cohorts()``.
     progress : bool, default True
-        tqdm progress bars.
+        Show tqdm progress bars.
 
     Returns
     -------
