@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from smartcity_analysis.curated import loaders
-from smartcity_analysis.curated.inputs import data_frame
+from smartcity_analysis.curated.inputs import data_frame, user_supplied_files
 from smartcity_analysis.curated.regions import resolve_region
 from smartcity_analysis.errors import ComputationError, SmartcityError
 from smartcity_analysis.report.params import ReportParams
@@ -193,7 +193,10 @@ def _build_shared_context(results: CohortResults, params: ReportParams) -> _Shar
     for ind in spec.indicators:
         if ind.derive is not None:
             codes += [c for c in (ind.derive.numerator, ind.derive.denominator) if c in wide.columns]
-    codes = list(dict.fromkeys(codes))
+    # history, flags and sources exist for the curated indicators; a user-supplied file has none of
+    # them (its values are in `values`; the methodology appendix names the file)
+    supplied = set(user_supplied_files(spec))
+    codes = [c for c in dict.fromkeys(codes) if c not in supplied]
     long = loaders.load_indicators(indicators=codes) if codes else pd.DataFrame(
         columns=["region_code", "year", "indicator", "value", "source_id", "flag"]
     )

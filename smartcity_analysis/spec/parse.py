@@ -473,6 +473,7 @@ def _check_method_pairing(methods: MethodsSpec, pillars: tuple[PillarSpec, ...],
     would be silently unscored (issue 13, defect 1). The uncertainty block's pairings are not rejected:
     the robustness analysis rescales them onto a positive scale by construction.
     """
+    # imported here: the engine's step modules import the spec model (the schema knows the registry)
     from smartcity_analysis.engine.aggregation import needs_positive_scale
 
     by_code = {i.code: i for i in indicators}
