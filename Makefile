@@ -24,7 +24,7 @@ data: venv
 check: venv
 	$(BIN)/smartcity data check
 
-test: venv
+test: venv lint
 	$(BIN)/python -m pytest
 
 # After an intended change of results: re-execute tests/golden/*.ipynb, then review and commit the diff.
