@@ -225,6 +225,7 @@ def not_measured(ctx: ReportContext) -> ReportText:
     pillar_of = _pillar_of(ctx)
     dropped = set(ctx.result.dropped_pillars)
     raw = ctx.result.raw
+    said: set[str] = set()
     for r in excl.itertuples():
         ind = ctx.spec.indicator(r.indicator)
         label = _indicator_name(ctx, r.indicator)
@@ -239,11 +240,12 @@ def not_measured(ctx: ReportContext) -> ReportText:
             partial = "partial " if "partial" in str(sub.proxy_for or "").lower() else ""
             line += (f" In its place, as a {partial}proxy: {_esc(_indicator_name(ctx, code))}"
                      + (f" ({_esc(sub.note.rstrip('.'))})" if sub.note else "") + ".")
-        if pid in dropped:
-            line += (f" Criterion {_esc(_pillar_names(ctx).get(pid, pid))} has no measured indicator: "
+        if pid in dropped and pid not in said:
+            said.add(pid)
+            line += (f" Criterion **{_esc(_pillar_names(ctx).get(pid, pid))}** has no measured indicator: "
                      "its weight was spread over the other criteria.")
         lines.append(line)
-    for pid in sorted(dropped - {pillar_of.get(c) for c in excl["indicator"]}):
+    for pid in sorted(dropped - said):
         lines.append(f"- Criterion **{_esc(_pillar_names(ctx).get(pid, pid))}** has no measured indicator: "
                      "its weight was spread over the other criteria.")
     skipped = ctx.run.skipped_rules if ctx.run is not None else ()
