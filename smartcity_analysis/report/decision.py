@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smartcity_analysis.engine.selection import quota_effect
+from smartcity_analysis.report import gates
 from smartcity_analysis.report.context import (
     ReportContext,
     _actual,
@@ -13,8 +15,6 @@ from smartcity_analysis.report.context import (
     _region_robustness,
     _type_label,
 )
-from smartcity_analysis.engine.selection import quota_effect
-from smartcity_analysis.report import gates
 from smartcity_analysis.report.text import ReportText, _esc, _fmt, _isnum, _pct, _rank, _table_html
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from smartcity_analysis import __version__
 from smartcity_analysis.curated import loaders
+from smartcity_analysis.report import gates
 from smartcity_analysis.report.context import (
     ReportContext,
     _indicator_name,
@@ -18,8 +19,7 @@ from smartcity_analysis.report.context import (
     _source_ids,
     _unit,
 )
-from smartcity_analysis.report import gates
-from smartcity_analysis.report.text import ReportText, _esc, _fmt, _isnum, _pct, _style, _table_html
+from smartcity_analysis.report.text import ReportText, _esc, _fmt, _pct, _style, _table_html
 from smartcity_analysis.spec import DEFAULT_SPEC
 
 #: What the programme assessed after the desk pre-screen, for which no per-region score is public
