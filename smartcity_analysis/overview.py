@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from smartcity_analysis.curated.inputs import spec_frames
 from smartcity_analysis.curated.loaders import load_indicator_registry, load_regions
 from smartcity_analysis.engine.diagnostics import correlation_matrix, cronbach_alpha
+from smartcity_analysis.engine.selection import run_cohorts
 from smartcity_analysis.explanation.revealed import auc_score, fit_logistic_weights
+from smartcity_analysis.report import gates
 from smartcity_analysis.results import CohortResults, RunParams, load_cohort_results
 
 #: Actual-cohort statuses counted as "actually selected" in a cohort: the MoU list (the outcome of the
@@ -135,54 +138,151 @@ def header(ctx: OverviewContext) -> Markdown:
     )
 
 
+_RUNS_MEMO: dict[int, tuple[CohortResults, dict]] = {}
+
+
+def cohort_runs(ctx: OverviewContext) -> dict:
+    """Every cohort of the spec: ``year -> CohortSelection`` (the shared results' own runs up to this
+    cohort, and the nominal runs of the later ones: the index build only, no Monte Carlo)."""
+    results = ctx.results
+    hit = _RUNS_MEMO.get(id(results))
+    if hit is not None and hit[0] is results:
+        return hit[1]
+    runs = dict(results.runs)
+    if any(c.year not in runs for c in ctx.spec.cohorts):
+        spec = ctx.spec
+        runs = {**run_cohorts(spec, indicators=spec_frames(spec)), **runs}
+    runs = {c.year: runs[c.year] for c in ctx.spec.cohorts}
+    _RUNS_MEMO.clear()
+    _RUNS_MEMO[id(results)] = (results, runs)
+    return runs
+
+
 def criteria_table(ctx: OverviewContext) -> pd.DataFrame:
-    """The declared criteria, their pillar, direction, availability and data coverage.
+    """The declared criteria as the spec models them, one row per indicator, then one per data rule and
+    quota: model (gate / scored / gate + scored / quota / unavailable), indicator, nominal level and
+    declared range of a gate, weight, coverage per data year and, per cohort, what the gate or the
+    quota did.
 
-    Coverage is the share of the 514 regions with a published value in the cohort's data year (before
-    any imputation); unavailable criteria have no coverage (NaN).
+    Returns
+    -------
+    DataFrame
+        Index ``criterion``; columns ``model, indicator, level, range, weight``, ``coverage <data
+        year> %`` for each of the spec's data years (share of the 514 regions with a published value
+        before any imputation; NaN when the indicator is unavailable or not in that year's data) and
+        ``per cohort`` (pool regions failing each gate, ``n fail + m missing``, from
+        :func:`~smartcity_analysis.engine.selection.reason_counts`; ``not applied`` for a rule whose
+        indicator has no data; whether the quota binds, from
+        :func:`~smartcity_analysis.engine.selection.quota_effect`).
     """
-
     spec, res = ctx.spec, ctx.index_result
     registry = load_indicator_registry()
-    pillar_of = {code: p.id for p in spec.pillars for code, _ in p.indicators}
+    runs = cohort_runs(ctx)
+    effects = gates.gate_effects(spec, runs)
+    weights = (res.weights.set_index("indicator")["overall_weight"] if len(res.weights)
+               else pd.Series(dtype=float))
+    years = {run.cohort.data_year: run for run in runs.values()}
     rows = []
+
+    def _effect(rule_id: str) -> str:
+        return "; ".join(f"{y}: {t}" for y, t in effects.get(rule_id, {}).items())
+
+    def _blank() -> dict:
+        return {f"coverage {y} %": np.nan for y in years}
+
     for ind in spec.indicators:
-        cov = np.nan
-        if ind.code in res.raw.columns:
-            cov = 100.0 * res.raw[ind.code].notna().mean()
-        rows.append({
+        rules = gates.gate_rules(spec, ind.code)
+        w = weights.get(ind.code, np.nan)
+        row = {
             # the spec names only what is not in the registry (unavailable criteria, derived proxies)
             "criterion": ind.name or registry.get(ind.code, {}).get("name_en") or ind.code,
+            "model": gates.criterion_model(spec, ind.code, w),
             "indicator": ind.code,
-            "pillar": pillar_of.get(ind.code, ""),
-            "direction": {1: "higher better", -1: "lower better", 0: "context"}.get(ind.direction, ""),
-            "availability": ind.availability,
-            "proxy for": ind.proxy_for or "",
-            "coverage %": round(cov, 1) if np.isfinite(cov) else np.nan,
-        })
+            "level": "; ".join(gates.level_text(r, registry) for r in rules) or "-",
+            "range": "; ".join(gates.range_text(spec, r, registry) for r in rules) or "-",
+            "weight": "-" if ind.availability == "unavailable" else gates.weight_text(spec, ind.code, w),
+        }
+        for y, run in years.items():
+            raw = run.result.raw
+            row[f"coverage {y} %"] = (round(100.0 * raw[ind.code].notna().mean(), 1)
+                                      if ind.code in raw.columns else np.nan)
+        row["per cohort"] = " | ".join(_effect(r.id) for r in rules)
+        rows.append(row)
+    for rule in spec.eligibility:
+        if rule.kind == "threshold":
+            continue
+        completeness = rule.kind == "completeness"
+        rows.append({"criterion": "data completeness (not a Kominfo rule)" if completeness
+                     else f"region type ({rule.id})", "model": "gate (data)" if completeness else "gate",
+                     "indicator": "-", "level": gates.level_text(rule, registry),
+                     "range": gates.range_text(spec, rule, registry), "weight": "gate only",
+                     **_blank(), "per cohort": _effect(rule.id)})
+    q = spec.quotas
+    if q.active:
+        level = []
+        if q.min_share_outside_java is not None:
+            level.append(f"≥ {100 * q.min_share_outside_java:g} % of each cohort outside Java")
+        if q.max_per_province is not None:
+            level.append(f"≤ {q.max_per_province} per province")
+        level += [f"{tm.type} share in [{tm.min_share}, {tm.max_share}]" for tm in q.type_mix]
+        rows.append({"criterion": "pemerataan (equity quota)", "model": "quota", "indicator": "island_group",
+                     "level": "; ".join(level), "range": "not varied", "weight": "-", **_blank(),
+                     "per cohort": _effect("quota")})
     return pd.DataFrame(rows).set_index("criterion")
 
 
-def coverage_by_region(ctx: OverviewContext) -> pd.Series:
-    """Per region: number of the spec's measured indicators with a value in the data year."""
+def coverage_by_region(ctx: OverviewContext) -> pd.DataFrame:
+    """Per region: number of the spec's measured indicators with a value in the data year, and which
+    regions lack values by nature.
+
+    Returns
+    -------
+    DataFrame
+        Index ``region_code``; ``indicators with data`` (count) and ``missing by nature`` (the label
+        :data:`smartcity_analysis.report.gates.MISSING_BY_NATURE` for a region the indicator registry
+        lists under ``missing_regions`` of a computed spec indicator: the six DKI Jakarta
+        administrative units for ``fiscal_capacity``, ``bpk_opinion``, ``apbd_on_time`` and
+        ``government_performance_award``; ``""`` otherwise).
+    """
     raw = ctx.index_result.raw
-    return raw.notna().sum(axis=1).rename("indicators with data")
+    registry = load_indicator_registry()
+    by_nature = {str(c) for code in raw.columns for c in (registry.get(code, {}).get("missing_regions") or ())}
+    out = raw.notna().sum(axis=1).rename("indicators with data").to_frame()
+    out["missing by nature"] = [gates.MISSING_BY_NATURE if c in by_nature else ""
+                                for c in out.index.astype(str)]
+    return out
 
 
 def unmeasured_criteria(ctx: OverviewContext) -> Markdown:
-    """Sentence listing the criteria the spec declares but that have no data (never filled in)."""
+    """What is really missing: the criteria the spec declares without data (never filled in), the gates
+    not applied in a cohort (their indicator has no data in its data year), and the regions missing values
+    by nature (the DKI administrative units: no own budget)."""
     names = {i.code: i.name or i.code for i in ctx.spec.indicators}
     codes = [i.code for i in ctx.spec.indicators if i.availability != "measured"]
     excluded = ctx.index_result.excluded
     if excluded is not None and len(excluded):
         codes += [str(c) for c in excluded["indicator"]]
     missing = sorted({names.get(c, c) for c in codes})
-    if not missing:
+    parts = []
+    if missing:
+        parts.append("**Not measured** (declared by the spec, no public data; left out of the computation, "
+                     "weights renormalised over the rest, never filled in): " + "; ".join(missing) + ".")
+    runs = cohort_runs(ctx)
+    skipped = [f"{rid} in cohort {y} (no data for data year {run.cohort.data_year})"
+               for y, run in runs.items() for rid in run.skipped_rules]
+    if skipped:
+        parts.append("**Gates not applied**: " + "; ".join(skipped) + ": nobody is gated on them there.")
+    cov = coverage_by_region(ctx)
+    nature = cov.index[cov["missing by nature"] != ""]
+    if len(nature):
+        regions = ctx.regions.reindex(nature.astype(str))["name"].fillna(pd.Series(nature, index=nature))
+        parts.append(f"**Missing by nature**: {len(nature)} regions ({', '.join(map(str, regions))}) have no "
+                     "budget of their own, so no fiscal or administrative value: shown as missing, never "
+                     "zero; they fail the gates on those values as missing.")
+    if not parts:
         return Markdown("Every declared criterion was measured.")
-    return Markdown(
-        "**Not measured** (declared by the spec, no public data; left out of the computation, weights "
-        "renormalised over the rest, never filled in): " + "; ".join(missing) + "."
-    )
+    parts.append("Every level, range and weight is an assumption (Kominfo published none).")
+    return Markdown("\n\n".join(parts))
 
 
 def correlation(ctx: OverviewContext) -> pd.DataFrame:

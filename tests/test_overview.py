@@ -84,22 +84,75 @@ def test_equity_table_partitions_the_selection(ctx):
 
 def test_criteria_table_lists_every_declared_criterion(ctx):
     crit = overview.criteria_table(ctx)
-    assert list(crit["indicator"]) == [i.code for i in ctx.spec.indicators]
-    unavailable = crit[crit["availability"] != "measured"]
-    assert unavailable["coverage %"].isna().all()  # never filled in
+    n = len(ctx.spec.indicators)
+    assert list(crit["indicator"])[:n] == [i.code for i in ctx.spec.indicators]
+    assert list(crit.index[n:]) == ["data completeness (not a Kominfo rule)", "pemerataan (equity quota)"]
+    assert crit.shape[1] <= 10
+    ind = crit.iloc[:n]
+    unavailable = ind[ind["model"] == "unavailable"]
+    cov = [c for c in crit.columns if c.startswith("coverage ")]
+    assert cov == ["coverage 2016 %", "coverage 2017 %", "coverage 2018 %"]  # the spec's data years
+    assert unavailable[cov].isna().all().all()  # never filled in
     text = overview.unmeasured_criteria(ctx)
     for name in unavailable.index:
         assert name in text
-    measured = crit[crit["availability"] == "measured"]["coverage %"].dropna()
+    measured = ind[ind["model"] != "unavailable"][cov].stack().dropna()
     assert ((measured >= 0) & (measured <= 100)).all()
     # every criterion is labelled by a name, never by its bare code (registry names for measured ones)
     from smartcity_analysis.curated.loaders import load_indicator_registry
 
     registry = load_indicator_registry()
-    for name, code in zip(crit.index, crit["indicator"], strict=True):
+    for name, code in zip(ind.index, ind["indicator"], strict=True):
         assert name != code
         if code in registry and ctx.spec.indicator(code).name is None:
             assert name == registry[code]["name_en"]
+
+
+def test_criteria_table_v2_models_levels_and_cohort_effects(ctx):
+    """Known answers of the v2 Kominfo spec: the model of each criterion, the assumed levels with their
+    declared ranges, coverage (508 of 514: the DKI units have no budget), and per cohort the gate
+    failures of reason_counts and whether the quota binds (quota_effect)."""
+    from smartcity_analysis.engine.selection import quota_effect, reason_counts
+
+    crit = overview.criteria_table(ctx).set_index("indicator", append=True).droplevel(0)
+    assert crit.loc["fiscal_capacity", "model"] == "gate + scored"
+    assert crit.loc["bpk_opinion", "model"] == crit.loc["apbd_on_time", "model"] == "gate"
+    assert crit.loc["bpk_opinion", "weight"] == "gate only"
+    assert crit.loc["ekppd_score", "model"] == "unavailable"
+    assert crit.loc["government_performance_award", "model"] == "scored"
+    assert crit.loc["island_group", "model"] == "quota"
+    assert crit.loc["fiscal_capacity", "level"] == "≥ 80 bn IDR"
+    assert crit.loc["fiscal_capacity", "range"] == "40–180 bn IDR"
+    assert crit.loc["bpk_opinion", "range"] == "2.5–3.5: WDP or better … WTP only"
+    assert crit.loc["fiscal_capacity", "coverage 2017 %"] == round(100 * 508 / 514, 1)
+    assert np.isnan(crit.loc["apbd_on_time", "coverage 2016 %"])  # APBD years 2017-2019 only
+    runs = overview.cohort_runs(ctx)
+    assert list(runs) == [2017, 2018, 2019]
+    counts = reason_counts(runs[2018].table)
+    n, m = counts["BUDGET_BELOW_LEVEL"], counts["BUDGET_BELOW_LEVEL:missing"]
+    assert m == 6
+    assert f"2018: {n} fail + 6 missing" in crit.loc["fiscal_capacity", "per cohort"]
+    assert "2017: not applied (no data 2016)" in crit.loc["apbd_on_time", "per cohort"]
+    taken_in, left_out = quota_effect(runs[2017])
+    assert (len(taken_in), len(left_out)) == (4, 4)
+    assert crit.loc["island_group", "per cohort"] == (
+        "2017: binds: 4 in, 4 out; 2018: does not bind; 2019: does not bind")
+    text = overview.unmeasured_criteria(ctx)
+    assert "**Gates not applied**: admin_apbd in cohort 2017 (no data for data year 2016)" in text
+    assert "**Missing by nature**: 6 regions" in text and "Kota Jakarta Pusat" in text
+
+
+def test_coverage_map_shows_the_dki_units_as_missing_by_nature(ctx):
+    import matplotlib.pyplot as plt
+
+    cov = overview.coverage_by_region(ctx)
+    flagged = set(cov.index[cov["missing by nature"] != ""])
+    assert flagged == {"3101", "3171", "3172", "3173", "3174", "3175"}
+    assert (cov.loc[sorted(flagged), "indicators with data"] > 0).all()  # not zero: the BPS values exist
+    ax = national.coverage_map(cov)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "missing by nature (no own budget): 6" in legend
+    plt.close("all")
 
 
 def test_reliability_table_matches_cronbach_on_the_normalised_data(ctx):

@@ -66,11 +66,93 @@ def test_decision_box_reports_the_engine_row(ctx, table):
 
 def test_eligibility_table_values_and_results(ctx, table):
     elig = report.eligibility_table(ctx)
-    assert list(elig.columns) == ["rule", "checks", "value", "threshold", "result"]
+    assert list(elig.columns) == ["rule", "reason", "indicator", "value", "level", "range", "result"]
     assert list(elig["rule"]) == [r.id for r in ctx.spec.eligibility]
     failed = set(filter(None, str(table.at["6372", "fail_reasons"]).split(";")))
     for rule, res in zip(ctx.spec.eligibility, elig["result"], strict=True):
         assert (res == "FAIL") == (rule.reason in failed)
+
+
+def _raw_value(code: str, indicator: str, year: int) -> float:
+    """A value read straight from data/indicators.csv (not through the engine)."""
+    long = loaders.read_table("indicators.csv")
+    hit = long[(long["region_code"] == code) & (long["indicator"] == indicator) & (long["year"] == year)]
+    assert len(hit) == 1, (code, indicator, year)
+    return float(hit["value"].iloc[0])
+
+
+def test_banjarbaru_2018_gate_rows_known_answer(ctx):
+    """Kota Banjarbaru, cohort 2018 (data year 2017 = DAU 2019 / DID 2019 data dasar): WTP, APBD on
+    time, fiscal capacity = PAD 230.563520478 + DBH Pajak 17.880716986 + DBH SDA 79.435561741 bn
+    (issue 12), all four gates pass; the quota does not bind in 2018."""
+    elig = report.eligibility_table(ctx).set_index("rule")
+    assert _raw_value("6372", "bpk_opinion", 2017) == 4
+    assert _raw_value("6372", "apbd_on_time", 2017) == 1
+    kpf = _raw_value("6372", "fiscal_capacity", 2017)
+    assert kpf == pytest.approx(230.563520478 + 17.880716986 + 79.435561741, abs=1e-6)
+    assert elig.loc["admin_bpk"].to_dict() == {
+        "reason": "ADMIN_BPK_OPINION", "indicator": "BPK audit opinion on the regional accounts",
+        "value": "WTP", "level": "WDP or better (≥ 3)", "range": "2.5–3.5: WDP or better … WTP only",
+        "result": "pass"}
+    assert elig.loc["admin_apbd", "value"] == "yes (1)" and elig.loc["admin_apbd", "result"] == "pass"
+    assert elig.loc["admin_apbd", "range"] == "none (a 0/1 criterion)"
+    assert elig.loc["budget_level", "value"] == "327.9 bn IDR" == f"{kpf:,.1f} bn IDR"
+    assert elig.loc["budget_level", "level"] == "≥ 80 bn IDR"
+    assert elig.loc["budget_level", "range"] == "40–180 bn IDR"
+    assert elig.loc["data_complete", "value"] == "100 % (7 of 7)"
+    assert list(elig["result"]) == ["pass"] * 4
+    box = str(report.decision_box(ctx))
+    assert "<th>declared range</th>" in box and "<code>BUDGET_BELOW_LEVEL</code>" in box
+    assert "Quota (at least 50 % outside Java, an assumption): does not bind in cohort 2018" in box
+    assert len(elig.columns) + 1 <= 10  # the HTML table (rule + columns) fits A4
+
+
+def test_2017_report_shows_the_apbd_gate_not_applied_and_the_quota_binding(monkeypatch):
+    monkeypatch.setattr(report.context, "_load_robustness", _missing)
+    monkeypatch.setattr(report.context, "_load_explanation", _missing)
+    c = report.load_context(ReportParams(region="6372", cohort=2017, draws=50))
+    assert c.run.skipped_rules == ("admin_apbd",)
+    elig = report.eligibility_table(c).set_index("rule")
+    assert elig.loc["admin_apbd", "result"] == "not applied (no data for data year 2016)"
+    assert elig.loc["admin_apbd", "value"] == "no data for 2016"
+    assert elig.loc["budget_level", "value"] == f"{_raw_value('6372', 'fiscal_capacity', 2016):,.1f} bn IDR"
+    box = str(report.decision_box(c))
+    assert "not applied (no data for data year 2016)" in box
+    # the quota binds in 2017: four regions below the cutoff taken in for four Java regions above it
+    assert "<b>binds</b> in cohort 2017: 4 region(s) below the cutoff taken in place of 4 above it" in box
+    assert "Kota Banjarbaru is neither taken in nor displaced by it" in box
+    gaps = str(report.not_measured(c))
+    assert "Gate **admin_apbd** (<code>ADMIN_APBD_LATE</code>" in gaps
+    assert "not applied in cohort 2017, no data for data year 2016" in gaps
+
+
+def test_a_dki_unit_fails_the_budget_gate_as_missing_by_nature(monkeypatch):
+    """Kota Jakarta Pusat (3173) has no budget of its own: no DJPK value, never zero."""
+    monkeypatch.setattr(report.context, "_load_robustness", _missing)
+    monkeypatch.setattr(report.context, "_load_explanation", _missing)
+    c = report.load_context(ReportParams(region="3173", cohort=2018))
+    elig = report.eligibility_table(c).set_index("rule")
+    for rule in ("admin_bpk", "admin_apbd", "budget_level"):
+        assert elig.loc[rule, "value"] == "missing by nature (no own budget)"
+        assert elig.loc[rule, "result"] == "FAIL (missing)"
+    assert "BUDGET_BELOW_LEVEL:missing" in str(c.row["fail_reasons"])
+    gaps = str(report.not_measured(c))
+    assert "missing by nature (a DKI Jakarta administrative unit has no budget of its own), not zero" in gaps
+    assert "the gate(s) budget_level, admin_bpk, admin_apbd fail as missing" in gaps
+
+
+def test_quota_line_names_a_region_taken_in_or_displaced(monkeypatch):
+    from smartcity_analysis.engine.selection import quota_effect
+
+    monkeypatch.setattr(report.context, "_load_robustness", _missing)
+    monkeypatch.setattr(report.context, "_load_explanation", _missing)
+    c = report.load_context(ReportParams(region="6372", cohort=2017, draws=50))
+    taken_in, left_out = quota_effect(c.run)
+    assert len(taken_in) == len(left_out) == 4
+    inn = report.load_context(ReportParams(region=taken_in[0], cohort=2017, draws=50))
+    out = report.load_context(ReportParams(region=left_out[0], cohort=2017, draws=50))
+    assert "was <b>taken in</b> by it" in report.decision.quota_text(inn)
+    assert "was <b>displaced</b> by it" in report.decision.quota_text(out)
 
 
 def test_profile_table_is_region_vs_peer_median_vs_last_selected(ctx, table):
@@ -121,19 +203,49 @@ def test_not_measured_names_every_unavailable_criterion(ctx):
     for code in ctx.spec.unavailable_indicators:
         assert ctx.spec.indicator(code).name in text
     assert "Not measurable by any spec" in text
+    # only what is really missing: the award flag stands in for EKPPD, partially, top 20 only
+    assert "In its place, as a partial proxy: Government performance award" in text
+    assert "a top-20 flag, not the EKPPD score" in text
+    assert "All levels and weights are assumptions" in text
+    assert "published a few months after the selection" in text  # BPK timing
+    assert "is not the total APBD" in text
+    assert "Gate **" not in text  # every gate applies in 2018
+    assert "For Kota Banjarbaru, no 2017 value" not in text  # Banjarbaru has every value
 
 
 def test_methodology_lists_every_spec_indicator_and_sources_with_licences(ctx):
     meth = report.methodology_table(ctx).data
     assert len(meth) == len(ctx.spec.indicators)
-    weights = meth["weight"].str.rstrip(" %").replace("0 (not computed)", "0").astype(float)
+    by_code = dict(zip([i.code for i in ctx.spec.indicators], meth["weight"], strict=True))
+    # gate-only indicators say so, never "0.0 %"; fiscal capacity is scored and gated
+    assert by_code["bpk_opinion"] == by_code["apbd_on_time"] == "gate only"
+    assert by_code["fiscal_capacity"] == "25.0 % + gate"
+    assert "0.0 %" not in set(meth["weight"])
+    weights = (meth["weight"].str.replace(" + gate", "", regex=False).str.rstrip(" %")
+               .replace({"0 (not computed)": "0", "gate only": "0"}).astype(float))
     assert weights.sum() == pytest.approx(100.0, abs=0.2)
+    src = dict(zip([i.code for i in ctx.spec.indicators], meth["source"], strict=True))
+    assert src["fiscal_capacity"] == "derived from djpk-datadasar-dau"
     text = str(report.methodology_text(ctx))
-    for sid in set(ctx.sources_used["source_id"]):
-        assert sid in text
+    for sid in set(ctx.sources_used["source_id"]) | {"djpk-datadasar-dau", "djpk-datadasar-did", "djpk-tkdd"}:
+        assert f"<code>{sid}</code>" in text
+        if sid.startswith("djpk"):
+            assert loaders.load_sources()[sid]["licence"] in text
     assert "Licence" in text
+    # data year 2017 is read from the DAU 2019 and DID 2019 data dasar, the APBD timing from DID 2018
+    assert "own_source_revenue 2017 = Data Dasar DAU 2019" in text
+    assert "bpk_opinion 2017 = Data Dasar DID 2019" in text and "apbd_on_time 2017 = Data Dasar DID 2018" in text
     prov = str(report.provenance(ctx))
     assert ctx.spec.spec_hash in prov and loaders.data_hash()[:16] in prov
+
+
+def test_djpk_year_mapping_agrees_with_the_data_build():
+    from smartcity_analysis.databuild import djpk
+    from smartcity_analysis.report.methodology import DJPK_YEAR_MAPPING
+
+    for indicator, _scale, lag in djpk.DAU_COLUMNS.values():
+        if indicator in DJPK_YEAR_MAPPING:
+            assert DJPK_YEAR_MAPPING[indicator] == ("Data Dasar DAU", -lag)
 
 
 def test_peers_table_lists_the_region_first_then_three_kinds(ctx):

@@ -33,36 +33,82 @@ def _axes(ax, figsize):
     return ax
 
 
+#: Colour of the regions whose values are missing by nature on the coverage map.
+MISSING_BY_NATURE_COLOUR = "#f4a582"
+
+
 def coverage_chart(criteria: pd.DataFrame, *, ax=None):
-    """Horizontal bars: share of regions with data per declared criterion (unavailable ones marked).
+    """Horizontal bars: share of regions with data per declared criterion and data year (unavailable
+    ones marked).
 
     Parameters
     ----------
     criteria : DataFrame
-        :func:`smartcity_analysis.overview.criteria_table` (index criterion; ``coverage %``,
-        ``availability``).
+        :func:`smartcity_analysis.overview.criteria_table` (index criterion; ``coverage <year> %``
+        columns, ``model``); rows without any coverage column value that are not indicators (data
+        rules, quotas) are left out.
     """
-    ax = _axes(ax, (6.5, 0.28 * len(criteria) + 0.8))
-    cov = pd.to_numeric(criteria["coverage %"], errors="coerce")
-    y = np.arange(len(criteria))[::-1]
-    measured = criteria["availability"].astype(str) == "measured"
-    ax.barh(y, cov.fillna(0).to_numpy(), color=np.where(measured, "#4393c3", "#bbbbbb"), height=0.7)
-    for yi, (c, m) in zip(y, zip(cov, measured, strict=True), strict=True):
-        text = f"{c:.0f}%" if np.isfinite(c) else ("no data" if not m else "not computed")
-        ax.text((c if np.isfinite(c) else 0) + 1, yi, text, va="center", fontsize=7)
-    ax.set_yticks(y, [str(i) for i in criteria.index], fontsize=7)
-    ax.set_xlim(0, 110)
+    cols = [c for c in criteria.columns if str(c).startswith("coverage ") and str(c).endswith(" %")]
+    crit = criteria[criteria["indicator"].astype(str).str.fullmatch(r"[a-z0-9_]+")
+                    & (criteria["model"].astype(str) != "quota")]
+    n, k = len(crit), max(len(cols), 1)
+    ax = _axes(ax, (6.5, 0.18 * n * k + 1.0))
+    height = 0.8 / k
+    y0 = np.arange(n)[::-1]
+    shades = ["#92c5de", "#4393c3", "#2166ac", "#053061"]
+    unavailable = crit["model"].astype(str) == "unavailable"
+    for j, col in enumerate(cols):
+        cov = pd.to_numeric(crit[col], errors="coerce")
+        y = y0 + 0.4 - (j + 0.5) * height
+        ax.barh(y, cov.fillna(0).to_numpy(), height=height * 0.9, color=shades[j % len(shades)],
+                label=col.removeprefix("coverage ").removesuffix(" %"))
+        for yi, c, u in zip(y, cov, unavailable, strict=True):
+            text = f"{c:.0f}%" if np.isfinite(c) else ("unavailable" if u else "no data")
+            if u and j:
+                continue
+            ax.text((c if np.isfinite(c) else 0) + 1, yi, text, va="center", fontsize=6)
+    ax.set_yticks(y0, [str(i) for i in crit.index], fontsize=7)
+    ax.set_xlim(0, 115)
     ax.set_xlabel("regions with a value in the data year (%)", fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
-    ax.set_title("Declared criteria and data coverage", fontsize=9, loc="left")
+    if cols:
+        ax.legend(title="data year", fontsize=6, title_fontsize=6, frameon=False, loc="upper left",
+                  bbox_to_anchor=(1.0, 1.0))
+    ax.set_title("Declared criteria and data coverage per data year", fontsize=9, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
-def coverage_map(counts: pd.Series, *, boundaries: Mapping | None = None, ax=None):
-    """Map: number of the spec's indicators with data, per region."""
-    return choropleth(counts, boundaries=boundaries, cmap="Blues", ax=ax,
-                      title="Indicators with data per region", label="indicators")
+def coverage_map(counts: pd.DataFrame | pd.Series, *, boundaries: Mapping | None = None, ax=None):
+    """Map: number of the spec's indicators with data, per region; regions missing values by nature
+    (the DKI administrative units: no own budget) drawn in their own colour with a legend entry, not as
+    a low count.
+
+    Parameters
+    ----------
+    counts : DataFrame or Series
+        :func:`smartcity_analysis.overview.coverage_by_region` (``indicators with data``, ``missing by
+        nature``), or a bare Series of counts.
+    """
+    if isinstance(counts, pd.DataFrame):
+        nature = counts["missing by nature"].astype(str) if "missing by nature" in counts else None
+        values = counts["indicators with data"]
+    else:
+        nature, values = None, counts
+    flagged = [] if nature is None else list(nature.index[nature != ""].astype(str))
+    ax = choropleth(values.drop(flagged, errors="ignore"), boundaries=boundaries, cmap="Blues", ax=ax,
+                    title="Indicators with data per region", label="indicators")
+    if flagged:
+        rings = boundary_rings(boundaries)
+        verts = [ring for code in flagged for ring in rings.get(code, [])]
+        ax.add_collection(PolyCollection(verts, facecolors=MISSING_BY_NATURE_COLOUR, edgecolors="#444444",
+                                         linewidths=0.3))
+        label = str(nature[nature != ""].iloc[0])
+        ax.legend(handles=[Patch(facecolor=MISSING_BY_NATURE_COLOUR, edgecolor="#444444",
+                                 label=f"{label}: {len(flagged)}"),
+                           Patch(facecolor="#eeeeee", edgecolor="#999999", hatch="////", label="no data")],
+                  fontsize=6, loc="lower left", frameon=False)
+    return ax
 
 
 def distributions(normalised: pd.DataFrame, *, ax=None):

@@ -13,8 +13,9 @@ function                  content
 ========================  ==========================================================================
 :func:`header`            name, BPS/Kemendagri codes, province, type, population, area
 :func:`fig_locator`       locator map (country, with the province zoomed)
-:func:`decision_box`      eligibility rules (value, threshold, pass), score, ranks, nominal decision,
-                          actual cohort, margin, P(selected), 5-95 % rank interval
+:func:`decision_box`      gates (rule, reason code, value, assumed level, declared range, pass/FAIL/
+                          not applied), the quota line, score, ranks, nominal decision, actual
+                          cohort, margin, P(selected), 5-95 % rank interval
 :func:`fig_profile`       pillar (criterion) profile against the median of peers and the last selected
 :func:`profile_styled`    the same numbers as a table (:func:`profile_table` as a DataFrame)
 :func:`indicator_dashboard`  value, unit, data year, source, score, traffic light, trend, flags
@@ -24,7 +25,8 @@ function                  content
                           rank distribution, drivers of the status, contestable rivals
 :func:`what_it_would_take_text`, :func:`what_it_would_take`
                           gap to the cutoff and counterfactual changes (single indicator, combined)
-:func:`not_measured`      criteria and values without data, named
+:func:`not_measured`      what is really missing (criteria, gates not applied, own values), the
+                          assumptions and data caveats
 :func:`methodology_table`, :func:`methodology_text`, :func:`provenance`
                           the spec, data years, sources and licences, seed and hashes
 ========================  ==========================================================================

@@ -61,6 +61,9 @@ class ReportContext:
     explanation_status: Availability
     data_hash: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: The cohort's :class:`~smartcity_analysis.engine.selection.CohortSelection` (``skipped_rules``,
+    #: ``order``, ``selected``: what the decision box needs for rules not applied and the quota line).
+    run: Any = None
 
     @property
     def name(self) -> str:
@@ -288,6 +291,7 @@ def load_context(params: ReportParams) -> ReportContext:
         explanation_status=expl_status,
         data_hash=data_hash,
         notes=tuple(notes),
+        run=shared.results.run,
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smartcity_analysis.engine.selection import quota_effect
+from smartcity_analysis.report import gates
 from smartcity_analysis.report.context import (
     ReportContext,
     _actual,
@@ -61,57 +63,92 @@ def fig_locator(ctx: ReportContext, ax=None):
                    province_name=str(ctx.region["province_name"]), ax=ax)
 
 
-def _compare(value: float, op: str, threshold: float) -> bool:
-    return {
-        ">=": value >= threshold,
-        ">": value > threshold,
-        "<=": value <= threshold,
-        "<": value < threshold,
-        "==": value == threshold,
-        "!=": value != threshold,
-    }[op]
+def _skipped(ctx: ReportContext) -> tuple[str, ...]:
+    """Rules the engine did not apply in this cohort (their indicator has no data in the data year)."""
+    if ctx.run is not None:
+        return tuple(ctx.run.skipped_rules)
+    raw = ctx.result.raw.columns
+    return tuple(r.id for r in ctx.spec.eligibility if r.kind == "threshold" and r.indicator not in raw)
 
 
 def eligibility_table(ctx: ReportContext) -> pd.DataFrame:
-    """One row per eligibility rule of the spec: rule, what it checks, the region's value, the
-    threshold, and pass/fail.
+    """One row per eligibility rule (gate) of the spec: rule, reason code, indicator, the region's
+    value, the nominal level, its declared range, and the result.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``rule, checks, value, threshold, result``.
+        Columns ``rule, reason, indicator, value, level, range, result``.
 
     Notes
     -----
-    Pass/fail is taken from the engine's ``fail_reasons`` for the region (the authority); the value is
-    the raw data-year value for threshold rules, the share of the spec's computed indicators observed
-    (before imputation) for completeness rules, and the region type for type rules.
+    The result is taken from the engine's ``fail_reasons`` for the region and the cohort's
+    ``skipped_rules`` (the authority): ``pass``, ``FAIL``, ``FAIL (missing)`` (no value; the six DKI
+    administrative units have no budget of their own) or ``not applied (no data for data year Y)``.
+    The value is the raw data-year value in the indicator's terms (BPK opinion as WTP/WDP/TW/TMP, money
+    in bn IDR, 0/1 as yes/no) for threshold rules, the share of the spec's computed indicators observed
+    (before imputation) for completeness rules, and the region type for type rules. Every level is an
+    assumption; the range is the spec's ``uncertainty.thresholds`` entry, which the robustness analysis
+    draws from.
     """
     row = ctx.row
     reasons = str(row.get("fail_reasons") or "")
-    failed = {r.strip().split(":")[0] for r in reasons.replace(";", ",").replace("|", ",").split(",") if r.strip()}
+    skipped = _skipped(ctx)
     out = []
     for rule in ctx.spec.eligibility:
         if rule.kind == "threshold":
-            value = ctx.values.get(rule.indicator, pd.Series(dtype=float)).get(ctx.region_code, np.nan)
-            checks = _indicator_name(ctx, rule.indicator)
-            val_text = _fmt(value) if _isnum(value) else "missing"
-            thr_text = f"{rule.op} {_fmt(rule.value)}"
-            if not _isnum(value):
-                thr_text += f" (missing: {rule.if_missing})"
+            indicator = _indicator_name(ctx, rule.indicator)
+            if rule.id in skipped:
+                val_text = f"no data for {ctx.data_year}"
+            else:
+                value = ctx.values.get(rule.indicator, pd.Series(dtype=float)).get(ctx.region_code, np.nan)
+                val_text = gates.value_text(rule.indicator, value, ctx.registry)
+                if val_text == "missing" and ctx.region_code in (
+                        (ctx.registry.get(rule.indicator) or {}).get("missing_regions") or ()):
+                    val_text = gates.MISSING_BY_NATURE
         elif rule.kind == "completeness":
             raw = ctx.result.raw
             share = raw.loc[ctx.region_code].notna().mean() if ctx.region_code in raw.index else np.nan
-            checks = "share of the spec's indicators with data"
-            val_text = _pct(share)
-            thr_text = f">= {_pct(rule.min_share)}"
+            n_obs = int(raw.loc[ctx.region_code].notna().sum()) if ctx.region_code in raw.index else 0
+            indicator = "share of the spec's computed indicators with data"
+            val_text = f"{_pct(share)} ({n_obs} of {raw.shape[1]})"
         else:
-            checks = "region type"
+            indicator = "region type"
             val_text = _type_label(ctx)
-            thr_text = "one of " + ", ".join(rule.allowed)
-        result = "FAIL" if rule.reason in failed else "pass"
-        out.append((rule.id, checks, val_text, thr_text, result))
-    return pd.DataFrame(out, columns=["rule", "checks", "value", "threshold", "result"])
+        out.append((rule.id, rule.reason, indicator, val_text, gates.level_text(rule, ctx.registry),
+                    gates.range_text(ctx.spec, rule, ctx.registry),
+                    gates.rule_result(rule, reasons, skipped, ctx.data_year)))
+    return pd.DataFrame(out, columns=["rule", "reason", "indicator", "value", "level", "range", "result"])
+
+
+def quota_text(ctx: ReportContext) -> str:
+    """The quota line of the decision box: the quotas, whether they bind in this cohort, and whether
+    this region was taken in or displaced by them (:func:`~smartcity_analysis.engine.selection.quota_effect`).
+    """
+    q = ctx.spec.quotas
+    if not q.active:
+        return "The spec declares no quota."
+    bits = []
+    if q.min_share_outside_java is not None:
+        bits.append(f"at least {_pct(q.min_share_outside_java)} outside Java")
+    if q.max_per_province is not None:
+        bits.append(f"at most {q.max_per_province} per province")
+    bits += [f"{tm.type} share in [{_pct(tm.min_share)}, {_pct(tm.max_share)}]" for tm in q.type_mix]
+    head = f"Quota ({'; '.join(bits)}, an assumption)"
+    if ctx.run is None:
+        return f"{head}: its effect is not available."
+    taken_in, left_out = quota_effect(ctx.run)
+    if not taken_in and not left_out:
+        return (f"{head}: does not bind in cohort {ctx.params.cohort} (the first {ctx.cohort_size} "
+                "eligible regions of the order already meet it), so it changes nobody's selection.")
+    if ctx.region_code in taken_in:
+        mine = f"{_esc(ctx.name)} was <b>taken in</b> by it (below the cutoff of the order)."
+    elif ctx.region_code in left_out:
+        mine = f"{_esc(ctx.name)} was <b>displaced</b> by it (inside the cutoff of the order, not selected)."
+    else:
+        mine = f"{_esc(ctx.name)} is neither taken in nor displaced by it."
+    return (f"{head}: <b>binds</b> in cohort {ctx.params.cohort}: {len(taken_in)} region(s) below the "
+            f"cutoff taken in place of {len(left_out)} above it. {mine}")
 
 
 def _decision_words(ctx: ReportContext) -> tuple[str, str]:
@@ -202,18 +239,25 @@ def decision_box(ctx: ReportContext) -> ReportText:
         ("Place in the pool, 5-95 % of draws", interval),
     ]
     elig = eligibility_table(ctx)
+
+    def _cls(result: str) -> str:
+        return "light-red" if result.startswith("FAIL") else ("light-green" if result.startswith("pass")
+                                                               else "muted")
+
     rules = "".join(
-        f"<tr><td>{_esc(r.rule)}</td><td>{_esc(r.checks)}</td><td>{_esc(r.value)}</td>"
-        f"<td>{_esc(r.threshold)}</td><td><b class=\"{'light-red' if r.result == 'FAIL' else 'light-green'}\">"
-        f"{_esc(r.result)}</b></td></tr>"
+        f"<tr><td>{_esc(r.rule)}</td><td><code>{_esc(r.reason)}</code></td><td>{_esc(r.indicator)}</td>"
+        f"<td>{_esc(r.value)}</td><td>{_esc(r.level)}</td><td>{_esc(r.range)}</td>"
+        f"<td><b class=\"{_cls(r.result)}\">{_esc(r.result)}</b></td></tr>"
         for r in elig.itertuples()
     )
     rules_html = (
-        "<table><thead><tr><th>eligibility rule</th><th>checks</th><th>value</th><th>threshold</th>"
-        f"<th>result</th></tr></thead><tbody>{rules}</tbody></table>"
+        "<table><thead><tr><th>gate (eligibility rule)</th><th>reason code</th><th>indicator</th>"
+        "<th>value</th><th>level (assumed)</th><th>declared range</th><th>result</th></tr></thead>"
+        f"<tbody>{rules}</tbody></table>"
         if len(elig)
         else '<p class="muted">The spec declares no eligibility rule.</p>'
     )
+    rules_html += f"<p>{quota_text(ctx)}</p>"
     return ReportText(
         '<div class="decision">'
         f'<p class="verdict {cls}">{_esc(verdict)}</p>'

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from smartcity_analysis import __version__
+from smartcity_analysis.curated import loaders
+from smartcity_analysis.report import gates
 from smartcity_analysis.report.context import (
     ReportContext,
     _indicator_name,
@@ -17,7 +19,7 @@ from smartcity_analysis.report.context import (
     _source_ids,
     _unit,
 )
-from smartcity_analysis.report.text import ReportText, _esc, _fmt, _isnum, _pct, _style, _table_html
+from smartcity_analysis.report.text import ReportText, _esc, _fmt, _pct, _style, _table_html
 from smartcity_analysis.spec import DEFAULT_SPEC
 
 #: What the programme assessed after the desk pre-screen, for which no per-region score is public
@@ -163,10 +165,56 @@ def what_it_would_take(ctx: ReportContext):
                                       "combination (nominal weights, other regions held fixed).")
 
 
+#: Inputs of the derived indicators whose own source id is ``derived``: the appendix cites the
+#: sources of these inputs (data/indicators.yml caveats give the formulas).
+DERIVED_INPUTS = {
+    "fiscal_capacity": ("own_source_revenue", "dbh_tax", "dbh_natural_resources"),
+    "total_revenue_proxy": ("own_source_revenue", "dbh_tax", "dbh_natural_resources", "dau", "dak"),
+    "fiscal_capacity_per_capita": ("own_source_revenue", "dbh_tax", "dbh_natural_resources", "population"),
+}
+
+#: DJPK product and data-year lag per indicator (SOURCE.md of djpk-datadasar-betauliansyah,
+#: smartcity_analysis/databuild/djpk.py): the value of data year ``y`` comes from the file of year
+#: ``y + lag``.
+DJPK_YEAR_MAPPING = {
+    "own_source_revenue": ("Data Dasar DAU", 2),
+    "dbh_tax": ("Data Dasar DAU", 2),
+    "dbh_natural_resources": ("Data Dasar DAU", 2),
+    "personnel_spending": ("Data Dasar DAU", 2),
+    "bpk_opinion": ("Data Dasar DID", 2),
+    "apbd_on_time": ("Data Dasar DID", 1),
+    "e_procurement": ("Data Dasar DID", 1),
+    "e_budgeting": ("Data Dasar DID", 1),
+    "djpk_fiscal_health_score": ("Data Dasar DID", 2),
+    "government_performance_award": ("Data Dasar DID", 2),
+    "dak": ("TKDD", 0),
+}
+
+#: Caveats said whenever the spec uses the indicator (gate or score).
+DATA_CAVEATS = {
+    "bpk_opinion": (
+        "BPK publishes its opinion on the accounts of year t around May-June of t+1: for cohorts 2018 "
+        "and 2019 the opinion used (accounts of the data year) was published a few months after the "
+        "selection. Opinions are persistent (87-88 % of regions keep theirs from one year to the next)."
+    ),
+    "fiscal_capacity": (
+        "Fiscal capacity (PAD + DBH Pajak + DBH SDA, the DAU formula's fiscal-capacity term) is not the "
+        "total APBD: the total-revenue proxy (PAD + DBH + DAU + DAK, DJPK TKDD) exists for data years "
+        "2018-2019 only and is a median 5.8 times the fiscal capacity, so the budget level is stated in "
+        "bn IDR of fiscal capacity, not of APBD."
+    ),
+}
+
+
+def _gate_of(ctx: ReportContext, code: str) -> list:
+    return [r for r in ctx.spec.eligibility if r.kind == "threshold" and r.indicator == code]
+
+
 def not_measured(ctx: ReportContext) -> ReportText:
-    """What the report could not measure: criteria of the spec without data (named, with the proxy
-    they stand for), indicators without data in the data year, the region's own missing values, and
-    the programme's assessment stage.
+    """What the report could not measure, and only that: criteria of the spec without data (with the
+    measured indicator that partly stands in for them), gates not applied in this cohort, the region's
+    own missing values (missing by nature for the DKI administrative units), and the programme's
+    assessment stage; then the assumptions and data caveats that weigh on the decision.
 
     Returns
     -------
@@ -174,32 +222,96 @@ def not_measured(ctx: ReportContext) -> ReportText:
     """
     lines = []
     excl = ctx.result.excluded
+    pillar_of = _pillar_of(ctx)
+    dropped = set(ctx.result.dropped_pillars)
+    raw = ctx.result.raw
+    said: set[str] = set()
     for r in excl.itertuples():
         ind = ctx.spec.indicator(r.indicator)
         label = _indicator_name(ctx, r.indicator)
-        crit = f" (stands for: {ind.proxy_for})" if ind.proxy_for else ""
-        note = f" {ind.note}" if ind.note else ""
-        lines.append(f"- **{_esc(label)}**{_esc(crit)}: {_esc(r.reason)}.{_esc(note)}")
-    for pid in ctx.result.dropped_pillars:
+        pid = pillar_of.get(r.indicator, "")
+        pillar_codes = next((p.indicator_codes for p in ctx.spec.pillars if p.id == pid), ())
+        stand_in = [c for c in pillar_codes if c != r.indicator and c in raw.columns]
+        line = f"- **{_esc(label)}**: {_esc(r.reason)}."
+        if ind.note:
+            line += f" {_esc(ind.note)}"
+        for code in stand_in:
+            sub = ctx.spec.indicator(code)
+            partial = "partial " if "partial" in str(sub.proxy_for or "").lower() else ""
+            line += (f" In its place, as a {partial}proxy: {_esc(_indicator_name(ctx, code))}"
+                     + (f" ({_esc(sub.note.rstrip('.'))})" if sub.note else "") + ".")
+        if pid in dropped and pid not in said:
+            said.add(pid)
+            line += (f" Criterion **{_esc(_pillar_names(ctx).get(pid, pid))}** has no measured indicator: "
+                     "its weight was spread over the other criteria.")
+        lines.append(line)
+    for pid in sorted(dropped - said):
         lines.append(f"- Criterion **{_esc(_pillar_names(ctx).get(pid, pid))}** has no measured indicator: "
                      "its weight was spread over the other criteria.")
-    raw = ctx.result.raw
+    skipped = ctx.run.skipped_rules if ctx.run is not None else ()
+    for rule in ctx.spec.eligibility:
+        if rule.id in skipped:
+            lines.append(f"- Gate **{_esc(rule.id)}** (<code>{_esc(rule.reason)}</code>, "
+                         f"{_esc(_indicator_name(ctx, rule.indicator))}): not applied in cohort "
+                         f"{ctx.params.cohort}, no data for data year {ctx.data_year}; nobody is gated on it "
+                         "in this cohort.")
     if ctx.region_code in raw.index:
         missing = [c for c in raw.columns if pd.isna(raw.at[ctx.region_code, c])]
-        if missing:
-            names = ", ".join(_indicator_name(ctx, c) for c in missing)
+        by_nature = [c for c in missing
+                     if ctx.region_code in ((ctx.registry.get(c) or {}).get("missing_regions") or ())]
+        other = [c for c in missing if c not in by_nature]
+        if by_nature:
+            names = ", ".join(_indicator_name(ctx, c) for c in by_nature)
+            gated = [r.id for c in by_nature for r in _gate_of(ctx, c)]
+            lines.append(f"- For {_esc(ctx.name)}, no {ctx.data_year} value of: {_esc(names)}: missing by "
+                         "nature (a DKI Jakarta administrative unit has no budget of its own), not zero"
+                         + (f"; the gate(s) {_esc(', '.join(gated))} fail as missing" if gated else "")
+                         + ".")
+        if other:
+            names = ", ".join(_indicator_name(ctx, c) for c in other)
             how = ctx.spec.methods.imputation.name
             treat = "imputed" if how != "none" else "left missing (the score uses the remaining indicators)"
             lines.append(f"- For {_esc(ctx.name)}, no {ctx.data_year} value of: {_esc(names)}; {treat}"
-                         f"{' by ' + _esc(how) if how != 'none' else ''}.")
+                         f"{' by ' + _esc(how) if how != 'none' else ''} for the score (gates read the "
+                         "published value only).")
     lines.append(f"- Not measurable by any spec: {ASSESSMENT_STAGE}.")
-    lines.append("- Kominfo never published the criteria's weights or thresholds: those in this spec are "
-                 "modelling choices, and the robustness section shows how much they matter.")
+    lines.append("- **All levels and weights are assumptions**: Kominfo never published the criteria's "
+                 "weights, thresholds or the total-APBD level; the robustness section shows how much they "
+                 "matter.")
+    for code, text in DATA_CAVEATS.items():
+        if code in raw.columns:
+            lines.append(f"- {_esc(text)}")
     return ReportText("\n".join(lines))
 
 
+def _input_sources(ctx: ReportContext, code: str) -> list[str]:
+    """Source ids of the data-year values behind ``code``: its own, or for a derived indicator
+    (:data:`DERIVED_INPUTS`) those of its inputs."""
+    inputs = DERIVED_INPUTS.get(code)
+    if not inputs:
+        return _source_ids(ctx, code, region_only=False)
+    return _inputs_long(ctx, inputs)
+
+
+def _inputs_long(ctx: ReportContext, inputs) -> list[str]:
+    long = loaders.load_indicators(indicators=list(inputs))
+    return sorted(set(long.loc[long["year"] == ctx.data_year, "source_id"]))
+
+
+def _year_mapping(ctx: ReportContext, codes) -> list[str]:
+    """``"bpk_opinion 2017 = Data Dasar DID 2019"`` for the DJPK-sourced codes (and inputs) of the spec."""
+    out = []
+    for code in codes:
+        for c in DERIVED_INPUTS.get(code, (code,)):
+            if c in DJPK_YEAR_MAPPING:
+                product, lag = DJPK_YEAR_MAPPING[c]
+                out.append(f"{c} {ctx.data_year} = {product} {ctx.data_year + lag}")
+    return list(dict.fromkeys(out))
+
+
 def methodology_table(ctx: ReportContext):
-    """The spec's indicators: pillar, direction, weight, transform, data year, source and licence.
+    """The spec's indicators: criterion, direction, weight (``gate only`` for gate indicators of weight
+    0), transform, data year, source and licence (for a derived indicator, the sources of its inputs).
 
     Returns
     -------
@@ -212,23 +324,31 @@ def methodology_table(ctx: ReportContext):
     rows = []
     for ind in ctx.spec.indicators:
         code = ind.code
-        srcs = [] if code in excluded else _source_ids(ctx, code, region_only=False)
+        srcs = [] if code in excluded else _input_sources(ctx, code)
         licences = sorted({str((ctx.sources.get(s) or {}).get("licence", "n/a")) for s in srcs})
         weight = w.at[code, "overall_weight"] if code in w.index else np.nan
+        if code in excluded:
+            weight_text = "0 (not computed)"
+        else:
+            weight_text = gates.weight_text(ctx.spec, code, weight)
+            if _gate_of(ctx, code) and weight_text != "gate only":
+                weight_text += " + gate"
+        derived = "derived from " + ", ".join(srcs) if code in DERIVED_INPUTS and srcs else ""
         rows.append(
             {
                 "indicator": _indicator_name(ctx, code) + (" (proxy)" if ind.is_proxy else ""),
                 "criterion": names.get(pillar_of.get(code, ""), "-"),
                 "direction": {1: "higher better", -1: "lower better"}.get(ind.direction, "neutral"),
-                "weight": f"{100 * weight:.1f} %" if _isnum(weight) else "0 (not computed)",
+                "weight": weight_text,
                 "transform": ind.transform or "-",
                 "data year": "-" if code in excluded else str(ctx.data_year),
-                "source": ", ".join(srcs) or "-",
+                "source": derived or ", ".join(srcs) or "-",
                 "licence": ", ".join(licences) if srcs else "-",
             }
         )
     return _style(pd.DataFrame(rows), "methodology", f"Indicators of spec '{ctx.spec.id}' (overall weight = weight "
-                                      "within the criterion x weight of the criterion).")
+                                      "within the criterion x weight of the criterion; 'gate only': used by an "
+                                      "eligibility rule, not scored).")
 
 
 def _method_text(choice) -> str:
@@ -261,13 +381,14 @@ def methodology_text(ctx: ReportContext) -> ReportText:
         f"- Cohort {ctx.params.cohort}: {ctx.cohort_size} regions, data year {ctx.data_year}; earlier "
         f"selections leave the pool ({_esc(s.pool.previous_cohorts)} cohorts).",
     ]
+    registry = ctx.registry
     rules = "; ".join(
-        f"{r.id}: {r.indicator} {r.op} {_fmt(r.value)}" if r.kind == "threshold"
-        else f"{r.id}: at least {_pct(r.min_share)} of indicators observed" if r.kind == "completeness"
-        else f"{r.id}: type in {', '.join(r.allowed)}"
+        f"{r.id} (<code>{_esc(r.reason)}</code>): "
+        + _esc(f"{r.indicator + ' ' if r.kind == 'threshold' else ''}"
+               f"{gates.level_text(r, registry)}, range {gates.range_text(s, r, registry)}")
         for r in s.eligibility
     )
-    lines.append(f"- Eligibility: {_esc(rules) or 'none'}.")
+    lines.append(f"- Eligibility (gates; every level an assumption): {rules or 'none'}.")
     q = s.quotas
     quota_bits = []
     if q.max_per_province is not None:
@@ -280,13 +401,26 @@ def methodology_text(ctx: ReportContext) -> ReportText:
     ties = ", ".join(f"{t.key} ({t.order})" for t in s.tie_breaking)
     lines.append(f"- Ties broken by: {_esc(ties + ', ' if ties else '')}region code.")
     lines += ["", "**Sources**", ""]
-    used = sorted(set(ctx.sources_used["source_id"]))
-    for sid in used:
+    used = set(ctx.sources_used["source_id"])
+    computed = [c for c in s.indicator_codes if c in ctx.result.raw.columns]
+    for code in computed:
+        if code in DERIVED_INPUTS:
+            used |= set(_input_sources(ctx, code))
+    also = {"djpk-tkdd"} if "fiscal_capacity" in computed and "djpk-tkdd" in ctx.sources else set()
+    for sid in sorted(used | also):
         meta = ctx.sources.get(sid) or {}
         citation = meta.get("citation") or meta.get("origin") or ""
-        lines.append(f"- <code>{_esc(sid)}</code>: {_esc(citation)} Licence: {_esc(meta.get('licence', 'n/a'))}.")
+        note = (" Cited for the total-APBD comparison, not an input of this spec."
+                if sid in also - used else "")
+        lines.append(f"- <code>{_esc(sid)}</code>: {_esc(citation)}{_esc(note)} Licence: "
+                     f"{_esc(meta.get('licence', 'n/a'))}.")
     if not used:
         lines.append("- none")
+    mapping = _year_mapping(ctx, computed)
+    if mapping:
+        lines += ["", f"**DJPK data years** (the value of data year {ctx.data_year} comes from the file of a "
+                  "later year: DAU year t is computed from data of t-2; DID year t holds the BPK opinion on the "
+                  "accounts of t-2 and the APBD timing of t-1): " + _esc("; ".join(mapping)) + "."]
     return ReportText("\n".join(lines))
 
 
