@@ -378,13 +378,17 @@ def winning_table(ctx: ReportContext):
     missing = _unavailable(ctx, "winning indices")
     if missing is not None:
         return missing
+    never = ReportText(f"{_esc(ctx.name)} is selected in no draw, so it is compared with no rival "
+                       "(winning indices are computed for regions with P(selected) > 0).")
+    p = _region_robustness(ctx).get("p_selected")
+    if _isnum(p) and float(p) == 0:
+        return never
     win = ctx.robustness.get("winning")
     if not isinstance(win, pd.DataFrame) or win.empty:
         return ReportText("Winning indices were not computed for this cohort.")
     mine = win[win["region_code"].astype(str) == ctx.region_code]
     if mine.empty:
-        return ReportText(f"{_esc(ctx.name)} is selected in no draw, so it is compared with no rival "
-                          "(winning indices are computed for regions with P(selected) > 0).")
+        return ReportText(f"Winning indices of {_esc(ctx.name)} were not computed.")
     table = ctx.robustness["regions"].set_axis(ctx.robustness["regions"].index.astype(str))
     pos = pd.to_numeric(ctx.selection["position"], errors="coerce")
     rows = []
