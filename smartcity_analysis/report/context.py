@@ -108,6 +108,12 @@ def _load_robustness(spec, params: ReportParams) -> Mapping[str, Any]:
         "summary": dict(res.summary),
         "sobol_regions": res.sobol_regions,
         "rank_draws": res.rank_draws,
+        # the SMAA answers (issue 13 items 6-7): pairwise winning indices, weight stability intervals
+        # of the cohort and of each region, the "without indicator X" scenarios
+        "winning": res.winning,
+        "region_stability": res.region_stability,
+        "stability": res.stability,
+        "scenarios": res.scenarios,
     }
 
 
