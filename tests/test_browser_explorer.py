@@ -94,6 +94,29 @@ def chromium():
         yield b
 
 
+def test_parametrised_copy_gets_cohort_and_an_absolute_spec(tmp_path, monkeypatch):
+    import shutil
+
+    import nbformat
+
+    from smartcity_analysis.cli import explore
+    from smartcity_analysis.paths import specs_dir
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(specs_dir() / "kominfo_prescreen.yml", tmp_path / "mine.yml")
+    spec = explore.notebook_spec("mine.yml")
+    assert spec == str(tmp_path / "mine.yml")
+    assert explore.notebook_spec("kominfo_prescreen") == str(specs_dir().resolve() / "kominfo_prescreen.yml")
+    assert explore.notebook_spec("") == ""
+    nb = nbformat.read(explore.parametrised_notebook(tmp_path, cohort=2019, spec=spec), as_version=4)
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    at = tags.index(["injected-parameters"])
+    assert tags[at - 1] == ["parameters"] and tags[at + 1] == ["voila-style"]
+    ns: dict = {}
+    exec(nb.cells[at].source, ns)
+    assert ns["cohort"] == 2019 and ns["spec"] == str(tmp_path / "mine.yml")
+
+
 def test_url_is_on_loopback(server):
     assert server["url"] == f"http://127.0.0.1:{server['port']}/"
 

@@ -83,6 +83,25 @@ def parametrised_notebook(folder: Path, *, cohort: int, spec: str) -> Path:
     return path
 
 
+def notebook_spec(value: str) -> str:
+    """The spec as passed to the notebook: ``""`` for the default, else an absolute path.
+
+    Parameters
+    ----------
+    value : str
+        ``--spec``: empty, a shipped name or a path relative to the caller's directory.
+
+    Returns
+    -------
+    str
+        ``""`` or the absolute path (:func:`smartcity_analysis.spec.spec_location`), so the kernel,
+        which runs in a temporary folder, finds the same file.
+    """
+    from smartcity_analysis.spec import spec_location
+
+    return str(spec_location(value)) if value.strip() else ""
+
+
 def port_free(port: int, host: str = HOST) -> bool:
     """True when ``host:port`` can be bound now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -141,9 +160,9 @@ def stop_process(proc: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> int:
 
 def _explore(args: argparse.Namespace) -> int:
     from smartcity_analysis.errors import InputError
-    from smartcity_analysis.spec import resolve_spec, spec_location
+    from smartcity_analysis.spec import resolve_spec
 
-    spec = str(spec_location(args.spec)) if args.spec.strip() else ""
+    spec = notebook_spec(args.spec)
     resolve_spec(spec).cohort(args.cohort)  # a SpecError naming the declared cohorts, before serving
     if not 0 < args.port < 65536:
         raise InputError(f"--port must be between 1 and 65535. Got {args.port}.")
