@@ -163,3 +163,19 @@ def test_hover_shows_figures_and_click_opens_the_pdf(page, site):
         with page.expect_request(lambda r: r.url.endswith(f"/2018/{href}")) as req:
             page.locator(f'#map path[data-code="{BIG}"]').click()
         assert req.value.url == f"{base}/2018/{href}"
+
+
+def test_a_page_without_map_or_results_still_works(chromium, tmp_path):
+    """No boundaries, no selection, no robustness (a batch whose results failed): search still works."""
+    regions = load_regions().head(3)
+    table = index_page.index_table(regions)
+    (tmp_path / "index.html").write_text(index_page.render_index_html(table, cohort=2018), encoding="utf-8")
+    pg = chromium.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto((tmp_path / "index.html").as_uri())
+    pg.fill("#q", regions["name"].iloc[0])
+    assert pg.inner_text("#shown") == "1 of 3 regions shown"
+    assert "n/a" in pg.inner_text("#figures")
+    pg.close()
+    assert not errors

@@ -118,7 +118,9 @@ _JS = r"""
     var i = Math.min(Math.floor(t), STOPS.length - 2), f = t - i, a = STOPS[i], b = STOPS[i + 1];
     return 'rgb(' + [0, 1, 2].map(function (k) { return Math.round(a[k] + f * (b[k] - a[k])); }).join(',') + ')';
   }
-  var by = document.getElementById('colour-by'), lo = document.getElementById('legend-lo'),
+  var by = document.getElementById('colour-by');
+  if (!by) { apply(); return; }  // a page without the map
+  var lo = document.getElementById('legend-lo'),
       hi = document.getElementById('legend-hi');
   function colour() {
     var key = by.value, vs = rows.map(function (r) { return parseFloat(val(r, key)); })
