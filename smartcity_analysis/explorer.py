@@ -206,16 +206,16 @@ def evaluate(spec, cohort: int, settings: ExplorerSettings, *, nominal: pd.DataF
 def changes_table(result: ExplorerResult) -> pd.DataFrame:
     """Regions whose selection differs from the nominal one (``entered`` / ``left``), with ranks.
 
-    Notes
-    -----
-    With :math:`S` the selection under the setting and :math:`N` the nominal one: entered
-    :math:`= S \\setminus N`, left :math:`= N \\setminus S`; :math:`|S| - |N| =` entered :math:`-` left.
-
     Returns
     -------
     DataFrame
         Index ``region_code``; ``region, province, change, rank (nominal), rank (now), score (now)``;
         entered first, then left, each by the new rank.
+
+    Notes
+    -----
+    With :math:`S` the selection under the setting and :math:`N` the nominal one: entered
+    :math:`= S \\setminus N`, left :math:`= N \\setminus S`; :math:`|S| - |N| =` entered :math:`-` left.
     """
     now, before = result.selected, result.nominal_selected
     changed = now != before
