@@ -279,3 +279,33 @@ def test_robustness_cli_then_report_defaults_compute_once(tmp_path, monkeypatch,
 from smartcity_analysis import results as _results  # noqa: E402 - the real door, before any test patches it
 
 _REAL_ROBUSTNESS_DOOR = _results._robustness
+
+
+def test_no_dask_scheduler_is_one_line_exit_2_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    from smartcity_analysis.batch import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1.0)
+    out = tmp_path / "out"
+    code, _, err = _cli(["report", "--regions", "6372", "--scheduler", "tcp://127.0.0.1:9",
+                         "--out", str(out)], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and "No Dask scheduler answered at tcp://127.0.0.1:9" in err
+    assert not out.exists()  # no manifest, no cohort folder
+
+
+def test_explain_takes_a_shipped_name(monkeypatch, capsys):
+    """`smartcity explain --spec NAME` resolves the name like every command (the run itself is
+    replaced: this checks the door, the explanation's own tests check the run)."""
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def fake(spec, *args, **kwargs):
+        seen.append(spec)
+        raise Stop
+
+    monkeypatch.setattr("smartcity_analysis.explanation.load_or_run_explanation", fake)
+    with pytest.raises(Stop):
+        cli.main(["explain", "--spec", "kominfo_prescreen", "--no-progress"])
+    assert [s.id for s in seen] == ["kominfo_prescreen"] and Path(seen[0].source).is_absolute()

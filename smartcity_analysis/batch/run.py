@@ -54,6 +54,7 @@ def run_jobs(
     progress: bool = True,
     warmup: str | None = WARMUP_CODE,
     settings: Mapping[str, Any] | None = None,
+    client=None,
 ) -> BatchSummary:
     """Run prepared jobs, keep the manifest, and summarise (the engine behind :func:`run_batch`).
 
@@ -69,19 +70,21 @@ def run_jobs(
         ``tcp://HOST:PORT`` of a running Dask scheduler; the jobs then run on its workers.
     settings : mapping, optional
         Batch-level settings recorded in the manifest.
+    client : distributed.Client, optional
+        An already connected client for ``scheduler`` (:func:`run_batch` connects before it prepares
+        anything); connected here when not given.
     """
     if fmt not in FORMATS:
         raise InputError(f"Unknown report format {fmt!r}. Expected one of {', '.join(FORMATS)}.")
     if int(jobs_n) < 1:
         raise InputError(f"The number of parallel jobs must be at least 1. Got {jobs_n}.")
-    client = None
     if scheduler:
         # connect before anything is written: with no scheduler there, the batch stops with one line
         # and leaves no manifest. distributed is an optional dependency (the "report" extra) and slow
         # to import (~1 s): only a batch sent to a cluster pays for it.
         from smartcity_analysis.batch.cluster import connect, iter_cluster
 
-        client = connect(scheduler)
+        client = connect(scheduler) if client is None else client
     out_dir = Path(out_dir)
     cohort_dir = out_dir / str(cohort)
     cohort_dir.mkdir(parents=True, exist_ok=True)
@@ -220,6 +223,11 @@ def run_batch(
     # the spec is made to mean the same file in every worker and kernel (their working directory is
     # notebooks/): a relative path becomes absolute here, once
     spec = None if spec is None else canonical_spec(spec)
+    client = None
+    if scheduler:  # no scheduler there: one line, before minutes of shared results are computed
+        from smartcity_analysis.batch.cluster import connect  # optional dependency, slow to import
+
+        client = connect(scheduler)
     prepare_shared_results(cohort=cohort, spec=spec, draws=draws, seed=seed, progress=progress)
     batch_jobs = build_jobs(
         regions, cohort=cohort, spec=spec, fmt=fmt, overview=overview,
@@ -227,7 +235,7 @@ def run_batch(
     )
     summary = run_jobs(
         batch_jobs, cohort=cohort, out_dir=out_dir, fmt=fmt, jobs_n=jobs, resume=resume,
-        scheduler=scheduler, progress=progress,
+        scheduler=scheduler, progress=progress, client=client,
         settings={"spec": str(spec) if spec is not None else None, "draws": draws, "seed": seed},
     )
     if index:
