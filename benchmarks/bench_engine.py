@@ -20,7 +20,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from smartcity_analysis import api, loaders  # noqa: E402
+from smartcity_analysis import api  # noqa: E402
+from smartcity_analysis.curated import loaders  # noqa: E402
 from smartcity_analysis.engine.pipeline import build_index  # noqa: E402
 from smartcity_analysis.engine.selection import (  # noqa: E402
     evaluate_eligibility,

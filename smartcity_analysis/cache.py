@@ -25,9 +25,6 @@ Typical use::
 :func:`save_tables` / :func:`load_tables` store a mapping of named DataFrames (CSV with a dtype schema
 so ``region_code`` stays a 4-character string and bools stay bools) and JSON-serialisable objects. Use
 them unless you need something else; any pair of ``save(obj, dir)`` / ``load(dir)`` works.
-
-:class:`ResultCache` is the same thing as an object (``ResultCache(kind).get_or_compute(...)``), handy
-when several calls share a kind and a root.
 """
 
 from __future__ import annotations
@@ -39,7 +36,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +47,6 @@ from smartcity_analysis.errors import InputError
 
 __all__ = [
     "CACHE_FORMAT_VERSION",
-    "ResultCache",
     "cache_key",
     "cached",
     "entry_dir",
@@ -65,20 +60,6 @@ CACHE_FORMAT_VERSION = 1
 _KEY_FILE = "_key.json"
 _SCHEMA_FILE = "_schema.json"
 _NA = "<NA>"  # missing-value marker in cached CSVs, so an empty string stays an empty string
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 hex digest of a file's bytes, read in 1 MiB blocks.
-
-    Used wherever a result must change with a file's content (report memo keys, batch input and
-    output hashes). Always reads the file: a check on size and mtime could miss a same-size edit
-    within the file system's timestamp resolution.
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _canonical(obj: Any) -> Any:
@@ -204,6 +185,7 @@ def cached(
     obj = compute()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-", dir=target.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp creates 0700; an entry is an ordinary readable folder
     try:
         save(obj, tmp)
         with open(tmp / _KEY_FILE, "w", encoding="utf-8") as fh:
@@ -228,90 +210,9 @@ def cached(
     return load(target)
 
 
-@dataclass(frozen=True)
-class ResultCache:
-    """Object form of :func:`cached` for one result family.
-
-    Parameters
-    ----------
-    kind : str
-        Result family (sub-directory name).
-    root : path, optional
-        Cache root; default :func:`smartcity_analysis.paths.cache_dir` read at each call (so tests that
-        set ``SMARTCITY_CACHE_DIR`` are honoured).
-
-    Examples
-    --------
-    >>> rc = ResultCache("explanation")                                  # doctest: +SKIP
-    >>> tables = rc.get_or_compute({"spec": h, "cohort": 2018}, compute)  # doctest: +SKIP
-    """
-
-    kind: str
-    root: str | None = None
-
-    def path(self, key_parts: Any) -> Path:
-        """Directory of the entry for ``key_parts``."""
-        return entry_dir(self.kind, key_parts, self.root)
-
-    def exists(self, key_parts: Any) -> bool:
-        """Whether a complete entry is stored for ``key_parts``."""
-        return _is_complete(self.path(key_parts))
-
-    def get_or_compute(
-        self,
-        key_parts: Any,
-        compute: Callable[[], Any],
-        save: Callable[[Any, Path], None] | None = None,
-        load: Callable[[Path], Any] | None = None,
-        *,
-        refresh: bool = False,
-    ) -> Any:
-        """:func:`cached` with this kind and root; ``save``/``load`` default to the table bundle."""
-        return cached(
-            self.kind,
-            key_parts,
-            compute,
-            save or save_tables,
-            load or load_tables,
-            root=self.root,
-            refresh=refresh,
-        )
-
-    def load(self, key_parts: Any, load: Callable[[Path], Any] | None = None) -> Any:
-        """Load a stored entry; raises :class:`~smartcity_analysis.errors.InputError` on a miss."""
-        directory = self.path(key_parts)
-        if not _is_complete(directory):
-            raise InputError(
-                f"No cached {self.kind!r} result for {_canonical(key_parts)!r} under "
-                f"'{directory.parent}'. Run the computation first (e.g. the matching 'smartcity' "
-                f"command) or call get_or_compute()."
-            )
-        return (load or load_tables)(directory)
-
-
 # ---------------------------------------------------------------------------------------------------
 # Default serialisation: a mapping of named DataFrames and JSON objects
 # ---------------------------------------------------------------------------------------------------
-
-
-def write_file_atomic(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
-    """Let ``write(tmp_path)`` write a file, then rename it onto ``path`` (no half-written file).
-
-    Used for outputs written by library writers that take a path (``DataFrame.to_csv``, ``json.dump``
-    through ``open``). The temporary file sits in the destination's directory, so the rename is atomic;
-    on any error it is removed and ``path`` is left as it was.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are ordinary readable files
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
 
 
 def _json_default(obj: Any) -> Any:

@@ -4,7 +4,8 @@
 ipywidgets, wires them and shows the ranking, the selection map and what changed against the spec's
 nominal selection, recomputed whenever a control is released. The computation is pure and usable without
 widgets: :func:`nominal_settings` -> :class:`ExplorerSettings` -> :func:`evaluate` ->
-:class:`ExplorerResult` -> :func:`changes_table` / :func:`ranking_table`.
+:class:`ExplorerResult` -> :func:`changes_table` / :func:`ranking_table` / :func:`weight_stability` (the
+stability interval of each weight at the current setting, shown beside its slider).
 
 Every setting becomes a *new* spec (``dataclasses.replace``) run through the engine
 (:func:`smartcity_analysis.engine.selection.run_cohorts`), so the explorer shows exactly what the package would
@@ -205,16 +206,16 @@ def evaluate(spec, cohort: int, settings: ExplorerSettings, *, nominal: pd.DataF
 def changes_table(result: ExplorerResult) -> pd.DataFrame:
     """Regions whose selection differs from the nominal one (``entered`` / ``left``), with ranks.
 
-    Notes
-    -----
-    With :math:`S` the selection under the setting and :math:`N` the nominal one: entered
-    :math:`= S \\setminus N`, left :math:`= N \\setminus S`; :math:`|S| - |N| =` entered :math:`-` left.
-
     Returns
     -------
     DataFrame
         Index ``region_code``; ``region, province, change, rank (nominal), rank (now), score (now)``;
         entered first, then left, each by the new rank.
+
+    Notes
+    -----
+    With :math:`S` the selection under the setting and :math:`N` the nominal one: entered
+    :math:`= S \\setminus N`, left :math:`= N \\setminus S`; :math:`|S| - |N| =` entered :math:`-` left.
     """
     now, before = result.selected, result.nominal_selected
     changed = now != before
@@ -265,6 +266,86 @@ def summary(result: ExplorerResult) -> pd.DataFrame:
     return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
 
 
+#: Columns of :func:`weight_stability`.
+WEIGHT_STABILITY_COLUMNS = ["pillar", "weight", "low", "high", "enters_low", "leaves_low", "enters_high",
+                            "leaves_high"]
+
+
+def weight_stability(spec, result: ExplorerResult) -> tuple[pd.DataFrame, str]:
+    """The stability interval of each pillar weight at the current setting, in slider units.
+
+    Parameters
+    ----------
+    spec : Spec
+        The spec the explorer runs (for the method of the setting's aggregation label).
+    result : ExplorerResult
+        The outcome of the current setting (:func:`evaluate`).
+
+    Returns
+    -------
+    table : DataFrame
+        Index: pillar id (every pillar with a score); :data:`WEIGHT_STABILITY_COLUMNS`: the slider
+        weight, the slider values ``low``-``high`` between which (the other sliders where they are) the
+        selection stays the same, and who enters/leaves just beyond each end (region codes joined by
+        ``;``). ``high`` is ``inf`` when no weight, however large, changes the selection. Empty when
+        the intervals do not apply (see ``note``).
+    note : str
+        What the intervals answer, or why they were not computed.
+
+    Notes
+    -----
+    Computed by :func:`smartcity_analysis.robustness.answers.stability_tables` on the setting's pillar
+    scores (which do not depend on the pillar weights) for plain top-``k`` selection among the eligible.
+    Moving one slider to :math:`x` with the others at sum :math:`R` gives that pillar the share
+    :math:`s = x / (x + R)` and rescales the others proportionally, which is exactly the move the
+    intervals describe; so a share interval :math:`[s_l, s_h]` is the slider interval
+    :math:`[R s_l / (1 - s_l), R s_h / (1 - s_h)]`. Quotas are not modelled: with a binding quota
+    the selection can change inside an interval (the note says when the spec has quotas).
+    """
+    from smartcity_analysis.robustness.answers import stability_tables
+
+    t = result.table
+    weights = dict(result.settings.weights)
+    present = [pid for pid in weights if f"pillar_{pid}" in t.columns and weights[pid] > 0]
+    empty = pd.DataFrame(columns=WEIGHT_STABILITY_COLUMNS[1:], index=pd.Index([], name="pillar"))
+    if len(present) < 2:
+        return empty, "Not computed: fewer than two pillars with a score and a positive weight."
+    scores = t[[f"pillar_{pid}" for pid in present]].set_axis(present, axis=1)
+    eligible = (t["eligible"].fillna(False).astype(bool) & t["in_pool"].fillna(False).astype(bool)).to_numpy()
+    method = method_options(spec)["aggregation"][result.settings.aggregation].name
+    w = pd.Series({pid: weights[pid] for pid in present})
+    quotas = getattr(spec, "quotas", None)
+    has_quotas = bool(quotas is not None and quotas.active)
+    cohort_table, _, note = stability_tables(scores, w / w.sum(), eligible, int(result.settings.size),
+                                             index_aggregation=method, quotas=has_quotas)
+    if cohort_table.empty:
+        return empty, note
+    rows = cohort_table.set_index("criterion")
+    total = float(w.sum())
+
+    def to_slider(share, pid):
+        rest = total - float(w[pid])
+        share = float(share)
+        return float("inf") if share >= 1 else rest * share / (1 - share)
+
+    out = pd.DataFrame({
+        "weight": w,
+        "low": [to_slider(rows.at[pid, "low"], pid) for pid in present],
+        "high": [to_slider(rows.at[pid, "high"], pid) for pid in present],
+        **{c: rows[c].reindex(present).to_numpy() for c in WEIGHT_STABILITY_COLUMNS[4:]},
+    }, index=pd.Index(present, name="pillar"))
+    return out, note + " Slider units: the other sliders stay where they are."
+
+
+def interval_label(table: pd.DataFrame, pillar: str) -> str:
+    """The text beside a weight slider: the slider range over which the selection stays the same."""
+    if pillar not in table.index:
+        return "<span style='color:#7f8c8d'>no interval</span>"
+    lo, hi = float(table.at[pillar, "low"]), float(table.at[pillar, "high"])
+    hi_text = "any" if hi == float("inf") else f"{hi:.2f}"
+    return f"selection unchanged for {lo:.2f} to {hi_text}"
+
+
 # --------------------------------------------------------------------------------------------------
 # widgets
 # --------------------------------------------------------------------------------------------------
@@ -311,6 +392,9 @@ class Explorer:
         for step in ("normalisation", "aggregation", "imputation"):
             self.controls[step] = w.Dropdown(options=list(options[step]), value=getattr(
                 self.nominal_settings, step), description=step, style=style, layout=layout)
+        #: the stability interval of each weight at the current setting, beside its slider
+        self.interval_labels = {pid: w.HTML() for pid, _ in self.nominal_settings.weights}
+        self.stability = pd.DataFrame(columns=WEIGHT_STABILITY_COLUMNS[1:])
         self.reset_button = w.Button(description="Reset to the spec", icon="undo")
         self.reset_button.on_click(lambda _: self.reset())
         self.status = w.HTML()
@@ -323,7 +407,9 @@ class Explorer:
             tabs.set_title(i, title)
         self.widget = w.VBox([
             w.HTML(f"<b>{spec.title}</b>, cohort {self.cohort}"),
-            w.HBox([w.VBox(list(self.controls.values()) + [self.reset_button]), self.out_summary]),
+            w.HBox([w.VBox([w.HBox([ctl, self.interval_labels[key.split(":", 1)[1]]])
+                            if key.startswith("weight:") else ctl for key, ctl in self.controls.items()]
+                           + [self.reset_button]), self.out_summary]),
             self.status, tabs,
         ])
         self._nominal_table = None
@@ -382,6 +468,10 @@ class Explorer:
         self._nominal_table = result.nominal
         self.result = result
         self.status.value = ""
+        self.stability, note = weight_stability(self.spec, result)
+        for pid, label in self.interval_labels.items():
+            label.value = interval_label(self.stability, pid)
+            label.tooltip = note
         for out in (self.out_summary, self.out_ranking, self.out_map, self.out_changes):
             out.clear_output(wait=True)
         with self.out_summary:

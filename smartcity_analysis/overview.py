@@ -4,7 +4,8 @@
 :mod:`smartcity_analysis.plots.national`: a tagged parameters cell (the fields of
 :class:`OverviewParams`), one :func:`load_overview` call, then one call per table or figure. Sections:
 the declared criteria and which have data; distributions, correlations and Cronbach's alpha; the nominal
-selection of the spec against the actual cohort; robustness (the contestable regions); weights revealed by
+selection of the spec against the actual cohort; robustness (the contestable regions, the audit figures
+with their Monte Carlo uncertainty, how settled the cohort is); weights revealed by
 the actual cohort; spatial equity (Java versus outside Java, provinces).
 
 The cohort results (index build, selection, robustness, explanation) come from
@@ -416,6 +417,94 @@ def robustness_summary(ctx: OverviewContext) -> pd.DataFrame:
                        labels=["never", "rarely", "contestable", "usually", "always"])
         counts = bands.value_counts().sort_index()
     return counts.rename("regions").to_frame()
+
+
+#: Rows of :func:`audit_table` (keys of the robustness run's ``summary["audit"]``).
+AUDIT_ROWS = {
+    "actual_outside_top_k": "actual cohort outside the model's selection",
+    "actual_failing_gate": "actual cohort failing a stated gate (or outside the pool)",
+    "top_k_not_chosen": "model's selection not in the actual cohort",
+}
+
+
+def _robustness_summary_dict(ctx: OverviewContext) -> dict:
+    res = ctx.results.robustness_result
+    return dict(res.summary) if res is not None else {}
+
+
+def audit_table(ctx: OverviewContext) -> pd.DataFrame:
+    r"""The audit figures of the cohort, as audit offices publish them for grant programmes: how many of
+    the actual cohort the model does not select (and by how many places they miss), how many fail a
+    stated eligibility gate, how many of the model's selection were not chosen; for the nominal model
+    and over the Monte Carlo draws (mean and 5-95 % interval).
+
+    Returns
+    -------
+    DataFrame
+        Index: figure; columns ``nominal model``, ``Monte Carlo mean``, ``5-95 % of draws``. Empty when
+        the robustness analysis is not available.
+
+    Notes
+    -----
+    With :math:`A` the actual cohort (statuses selected or added late, as the robustness run counts
+    them), :math:`S_d` the selection and :math:`E_d` the eligible pool of draw :math:`d`:
+    :math:`|A \setminus S_d|`, :math:`|A \setminus E_d|`, :math:`|S_d \setminus A|`. "Places beyond
+    the cutoff" is the place in the nominal eligible order minus :math:`k` of each actual region outside
+    the nominal selection (median, maximum; regions not ranked are counted apart).
+    """
+    cols = ["nominal model", "Monte Carlo mean", "5-95 % of draws"]
+    audit = _robustness_summary_dict(ctx).get("audit")
+    if not audit:
+        return pd.DataFrame(columns=cols)
+    rows = {"actual cohort (selected or added late)": [int(audit["n_actual"]), "", ""],
+            "cohort size k of the model": [int(audit["k"]), "", ""]}
+    for key, label in AUDIT_ROWS.items():
+        a = audit[key]
+        rows[label] = [int(a["nominal"]), round(float(a["mean"]), 1),
+                       f"{int(a['p05'])}-{int(a['p95'])}"]
+    b = audit.get("places_beyond_k") or {}
+
+    def places(v):
+        return "n/a" if v is None else int(round(float(v)))
+
+    rows["places beyond the cutoff, median / max (nominal)"] = [
+        f"{places(b.get('median'))} / {places(b.get('max'))}", "", ""]
+    rows["actual cohort not ranked at all (nominal)"] = [int(b.get("not_ranked", 0)), "", ""]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("figure")
+
+
+def settledness_table(ctx: OverviewContext) -> pd.DataFrame:
+    r"""How settled the cohort's selection is: the mean confidence factor of the expected selection and
+    the decision entropy (SMAA; issue 13 item 6).
+
+    Returns
+    -------
+    DataFrame
+        Index: measure; column ``value`` and ``reads`` (how to read it). Empty when the robustness
+        analysis is not available.
+
+    Notes
+    -----
+    Mean confidence: the mean, over the ``k`` regions most often selected, of the confidence factor
+    (P(selected) with the weights fixed at the region's central weights, the other uncertainty drawn).
+    Decision entropy :math:`H = \sum_i h(p_i)`, :math:`h(p) = -p\log_2 p - (1-p)\log_2(1-p)`: 0 bits
+    for a settled cohort, one bit per region decided by a coin toss.
+    """
+    summ = _robustness_summary_dict(ctx)
+    if not summ or summ.get("decision_entropy_bits") is None:
+        return pd.DataFrame(columns=["value", "reads"])
+    conf = summ.get("mean_confidence")
+    rows = {
+        "mean confidence factor (expected selection)": [
+            "n/a" if conf is None else f"{100 * float(conf):.0f} %",
+            "100 % = every expected pick is chosen in every draw under its typical weights"],
+        "decision entropy": [
+            f"{float(summ['decision_entropy_bits']):.1f} bits",
+            "0 = settled; each region decided by a coin toss adds 1 bit"],
+        "draws": [f"{int(summ.get('draws', ctx.params.draws)):,}",
+                  f"confidence factors on the first {summ.get('confidence_draws', 'n/a')}"],
+    }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["value", "reads"]).rename_axis("measure")
 
 
 def revealed_weights_table(ctx: OverviewContext) -> pd.DataFrame:

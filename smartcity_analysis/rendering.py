@@ -16,7 +16,6 @@ import dataclasses
 import logging
 import os
 import re
-import tempfile
 import threading
 import unicodedata
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from traitlets import default
 
 from smartcity_analysis.curated.regions import region_name, resolve_region
 from smartcity_analysis.errors import ComputationError, InputError
+from smartcity_analysis.files import write_atomic
 from smartcity_analysis.kernels import RESET_TAG, WARM_ENGINE, register_warm_engine, reset_cell
 from smartcity_analysis.overview import OVERVIEW_STEM, OverviewParams
 from smartcity_analysis.paths import notebooks_dir
@@ -44,47 +44,6 @@ HIDDEN_CELL_TAGS = frozenset({RESET_TAG, "parameters", "injected-parameters", "r
 
 #: Directory holding the nbconvert print template (``templates/smartcity_print``).
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-
-
-def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same directory, then rename.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Destination file. Missing parent directories are created.
-    data : str or bytes
-        Content; ``str`` is written as UTF-8.
-
-    Returns
-    -------
-    pathlib.Path
-        The destination path.
-
-    Notes
-    -----
-    ``os.replace`` is atomic on POSIX when source and destination are on the same file system, which the
-    temporary file in the destination's directory guarantees: readers see either the old file or the
-    complete new one, never a partial file. On any error the temporary file is removed.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
 
 
 def resolve_template(template: str | os.PathLike) -> Path:

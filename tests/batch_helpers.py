@@ -61,12 +61,8 @@ def write_toy_inputs(root: Path, regions: dict[str, str] = TOY_REGIONS) -> Path:
 
 def render_toy(params: dict[str, Any], out_dir: Path, fmt: str, *, km=None) -> Path:
     """Toy renderer with the batch renderer contract: execute, HTML, PDF, atomic write."""
-    from smartcity_analysis.rendering import (
-        execute_notebook,
-        html_to_pdf,
-        notebook_to_html,
-        write_atomic,
-    )
+    from smartcity_analysis.files import write_atomic
+    from smartcity_analysis.rendering import execute_notebook, html_to_pdf, notebook_to_html
 
     root = Path(params["input_root"])
     code = params["region"]

@@ -139,3 +139,56 @@ def test_no_import_cycle_between_library_files():
     if found:
         pytest.fail("Import cycles between library files (a file that holds two floors; move the shared "
                     "part down a layer): " + "; ".join(" <-> ".join(c) for c in found))
+
+
+#: The floors of the package, lowest first (the map in ``smartcity_analysis/__init__.py``). A file may
+#: import from its own floor or below.
+FLOORS = (
+    ("__init__", "errors", "paths", "files"),
+    ("databuild", "curated"),
+    ("spec",),
+    ("engine", "cache"),
+    ("robustness", "explanation", "api"),
+    ("results", "plots"),
+    ("report", "overview", "explorer"),
+    ("kernels", "rendering"),
+    ("batch",),
+    ("cli", "__main__"),
+)
+
+#: Imports that reach up a floor on purpose: the spec parser checks method names and their parameters
+#: against the engine's registries and which aggregators need a positive scale (the xclim pattern:
+#: the schema knows the registry).
+ALLOWED_UP = {("smartcity_analysis.spec.", "smartcity_analysis.engine.")}
+
+
+def floor_of(module: str) -> int:
+    part = module.split(".")[1] if "." in module else "__init__"
+    for i, names in enumerate(FLOORS):
+        if part in names:
+            return i
+    raise AssertionError(f"{module} is on no floor of FLOORS; add it to the map")
+
+
+def test_every_file_is_on_a_floor_and_no_import_reaches_up():
+    graph = import_graph()
+    up = []
+    for module, targets in sorted(graph.items()):
+        for target in sorted(targets):
+            if floor_of(target) > floor_of(module) and not any(
+                module.startswith(a) and target.startswith(b) for a, b in ALLOWED_UP
+            ):
+                up.append(f"{module} -> {target}")
+    assert up == [], "imports that reach up a floor (move the shared part down): " + "; ".join(up)
+
+
+def test_floor_check_catches_an_upward_import():
+    assert floor_of("smartcity_analysis.engine.pipeline") < floor_of("smartcity_analysis.report.context")
+    with pytest.raises(AssertionError, match="no floor"):
+        floor_of("smartcity_analysis.nowhere")
+
+
+def test_library_files_stay_under_800_lines():
+    long = {str(p.relative_to(ROOT)): n for p in ROOT.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 800}
+    assert long == {}, f"files over ~800 lines usually hold two rooms: split them at their banners: {long}"

@@ -21,8 +21,8 @@ from batch_helpers import TESTS_DIR, TOY_REGIONS, pdf_text, toy_jobs, write_toy_
 from smartcity_analysis.batch import jobs as batch_jobs
 from smartcity_analysis.batch import manifest as batch_manifest
 from smartcity_analysis.batch import run as batch_run
-from smartcity_analysis.cache import file_sha256
 from smartcity_analysis.errors import InputError
+from smartcity_analysis.files import file_sha256
 
 
 # ------------------------------------------------------------------------------------------ units
@@ -64,7 +64,7 @@ def test_read_manifest_tolerates_missing_and_garbage(tmp_path):
     bad = tmp_path / "manifest.json"
     bad.write_text("{not json")
     assert batch_manifest.read_manifest(bad)["jobs"] == {}
-    batch_manifest.write_json_atomic(bad, {"jobs": {"6372": {"status": "done"}}})
+    batch_manifest.write_manifest(bad, {"jobs": {"6372": {"status": "done"}}})
     assert batch_manifest.read_manifest(bad)["jobs"]["6372"]["status"] == "done"
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]  # no temp file left
 

@@ -199,3 +199,83 @@ def test_spec_frames_carry_user_files_and_data_key_sees_them(tmp_path):
     assert data_key(frames) != data_key(plain)
     with pytest.raises(InputError, match="No indicator frame for data year"):
         data_key(frames, years=[1990])
+
+
+# --------------------------------------------------------------------------------------------------
+# one data door for every document: the 14-of-50 regression (RENOVATION §1.6b)
+# --------------------------------------------------------------------------------------------------
+@pytest.fixture
+def no_heavy_shared_results(monkeypatch):
+    """The shared results without robustness and explanation (their own tests cover them): this test
+    is about which selection every door sees."""
+    from smartcity_analysis import results
+
+    monkeypatch.setattr(results, "_robustness", lambda spec, params: (None, None, "robustness skipped (test)"))
+    monkeypatch.setattr(results, "_explanation", lambda spec: (None, None, "explanation skipped (test)"))
+    results._cohort_results.cache_clear()
+    yield
+    results._cohort_results.cache_clear()
+
+
+@pytest.mark.slow
+def test_a_user_supplied_file_changes_every_door_the_same_way(tmp_path, no_heavy_shared_results):
+    """With a user-supplied indicator in six_pillars, rank/report (api.cohorts), the overview and the
+    index page (results.load_cohort_results), the explorer (explorer.evaluate) and the explanation
+    (explanation.inputs) select the same 50 regions for 2018; the file really changes the selection."""
+    from smartcity_analysis import api, explorer, results
+    from smartcity_analysis.engine.selection import run_cohorts
+    from smartcity_analysis.explanation.inputs import _indicators_or_spec_data, _run_cohorts
+    from smartcity_analysis.report import ReportParams, load_context
+
+    codes = list(loaders.load_regions().index)
+    # a deterministic stand-in for an SPBE score (1-5) that is unrelated to the curated indicators
+    rows = "\n".join(f"{c},{1 + (int(c) * 7919) % 401 / 100:.2f}" for c in codes)
+    spec_path = _spec_with_user_file(tmp_path, "region_code,value\n" + rows + "\n")
+    spec = resolve_spec(spec_path)
+
+    by_api = set(api.cohorts(spec_path, until=2018)[2018].selected)
+    by_engine_default = set(run_cohorts(spec, until=2018)[2018].selected)
+    by_results = set(results.load_cohort_results(cohort=2018, spec=str(spec_path)).run.selected)
+    ex = explorer.evaluate(spec, 2018, explorer.nominal_settings(spec, 2018))
+    by_explorer = set(ex.table.index[ex.selected.to_numpy(bool)].astype(str))
+    runs = _run_cohorts(spec, _indicators_or_spec_data(spec, None), loaders.load_regions(), loaders.load_cohorts())
+    table = runs[2018][1]
+    by_explanation = set(table.index[table["selected"].to_numpy(bool)].astype(str))
+    ctx = load_context(ReportParams(region="6372", cohort=2018, spec=str(spec_path), draws=10))
+    by_report = set(ctx.selection.index[ctx.selection["selected"].to_numpy(bool)])
+
+    assert len(by_api) == 50
+    assert by_api == by_engine_default == by_results == by_explorer == by_explanation == by_report
+    without = set(api.cohorts("six_pillars", until=2018)[2018].selected)
+    assert by_api != without  # the file changes the selection, so ignoring it anywhere would show
+
+
+@pytest.mark.slow
+def test_robustness_cli_then_report_defaults_compute_once(tmp_path, monkeypatch, capsys, no_heavy_shared_results):
+    """`smartcity robustness` with default options and a report with default parameters share one
+    cached robustness run (one seed default, one draws default, one data key)."""
+    from smartcity_analysis import results
+    from smartcity_analysis.robustness import run as rob_run
+
+    monkeypatch.setenv("SMARTCITY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(results, "_robustness", _REAL_ROBUSTNESS_DOOR)  # this test needs the real one
+    calls = []
+    real = rob_run._compute
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rob_run, "_compute", counting)
+    code, _, err = _cli(["robustness", "--spec", "kominfo_prescreen", "--cohort", "2019"], capsys)
+    assert code == 0, err
+    assert calls == [2019]
+    shared = results.load_cohort_results(params=results.RunParams(cohort=2019))
+    assert shared.robustness_result is not None
+    assert shared.robustness_result.summary["draws"] == results.RunParams().draws
+    assert calls == [2019]  # the documents' door found the CLI's entry: nothing computed twice
+
+
+from smartcity_analysis import results as _results  # noqa: E402 - the real door, before any test patches it
+
+_REAL_ROBUSTNESS_DOOR = _results._robustness

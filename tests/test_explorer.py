@@ -109,3 +109,74 @@ def test_explorer_notebook_runs_headless_with_defaults(tmp_path):
     assert "application/vnd.jupyter.widget-view+json" in kinds  # the app was displayed
     html = "".join(o["data"].get("text/html", "") for o in outputs if "data" in o)
     assert "Jaccard with nominal" in html
+
+
+# ------------------------------------------------------------------ weight stability beside the sliders
+def _selected_with(spec, nominal, pillar, value):
+    base = explorer.nominal_settings(spec, COHORT)
+    weights = tuple((p, value if p == pillar else v) for p, v in base.weights)
+    res = explorer.evaluate(spec, COHORT, dataclasses.replace(base, weights=weights), nominal=nominal.nominal)
+    return set(res.selected[res.selected].index)
+
+
+def test_weight_stability_worked_by_hand(spec):
+    """Two pillars, three eligible regions, k = 1: A = (0.9, 0.2), B = (0.2, 0.8), C = (0.5, 0.5) at
+    weights (1, 1) select A. With share s of pillar a, A = 0.2 + 0.7 s beats B = 0.8 - 0.6 s iff
+    s > 6/13 (and C = 0.5 iff s > 3/7 < 6/13), for any s up to 1: slider a in [6/7, inf) with the other
+    at 1 (x = s / (1 - s)); B enters and A leaves below. With share t of pillar b, A = 0.9 - 0.7 t beats
+    B = 0.2 + 0.6 t iff t < 7/13: slider b in [0, 7/6]; B enters and A leaves above."""
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {"pillar_a": [0.9, 0.2, 0.5], "pillar_b": [0.2, 0.8, 0.5], "eligible": True, "in_pool": True,
+         "selected": [True, False, False]},
+        index=pd.Index(["A", "B", "C"], name="region_code"),
+    )
+    base = explorer.nominal_settings(spec, COHORT)
+    settings = dataclasses.replace(base, weights=(("a", 1.0), ("b", 1.0)), size=1)
+    result = explorer.ExplorerResult(settings=settings, table=table, nominal=table)
+    tab, note = explorer.weight_stability(spec, result)
+    assert tab.at["a", "low"] == pytest.approx(6 / 7) and tab.at["a", "high"] == float("inf")
+    assert (tab.at["a", "enters_low"], tab.at["a", "leaves_low"]) == ("B", "A")
+    assert tab.at["b", "low"] == pytest.approx(0.0, abs=1e-12)
+    assert tab.at["b", "high"] == pytest.approx(7 / 6)
+    assert (tab.at["b", "enters_high"], tab.at["b", "leaves_high"]) == ("B", "A")
+    assert "Slider units" in note
+    assert explorer.interval_label(tab, "a") == "selection unchanged for 0.86 to any"
+    assert explorer.interval_label(tab, "green_city").endswith("no interval</span>")
+
+
+def test_moving_a_weight_outside_its_interval_changes_the_selection_and_inside_does_not(spec, nominal):
+    tab, _ = explorer.weight_stability(spec, nominal)
+    assert {"fiscal", "human_development"} <= set(tab.index)
+    base = set(nominal.selected[nominal.selected].index)
+    for pillar in ("fiscal", "human_development"):
+        lo, hi, w = (float(tab.at[pillar, c]) for c in ("low", "high", "weight"))
+        assert lo < w < hi
+        assert _selected_with(spec, nominal, pillar, w + 0.98 * (lo - w)) == base
+        assert _selected_with(spec, nominal, pillar, w + 0.98 * (hi - w)) == base
+        below = _selected_with(spec, nominal, pillar, lo * (1 - 1e-3))
+        # just beyond the end exactly the regions the table names enter and leave
+        assert below - base == set(tab.at[pillar, "enters_low"].split(";"))
+        assert base - below == set(tab.at[pillar, "leaves_low"].split(";"))
+        above = _selected_with(spec, nominal, pillar, hi * (1 + 1e-3))
+        assert above - base == set(tab.at[pillar, "enters_high"].split(";"))
+        assert base - above == set(tab.at[pillar, "leaves_high"].split(";"))
+
+
+def test_interval_labels_beside_the_sliders_follow_the_sliders(spec):
+    app = explorer.Explorer(spec, COHORT, top=5)
+    nominal = set(app.result.selected[app.result.selected].index)
+    label = app.interval_labels["fiscal"]
+    lo, hi = float(app.stability.at["fiscal", "low"]), float(app.stability.at["fiscal", "high"])
+    assert label.value == explorer.interval_label(app.stability, "fiscal")
+    assert f"{lo:.2f}" in label.value and f"{hi:.2f}" in label.value
+    first = app.interval_labels["human_development"].value
+    app.controls["weight:fiscal"].value = 0.95  # inside [lo, hi]: the same selection
+    assert lo < 0.95 < hi
+    assert set(app.result.selected[app.result.selected].index) == nominal
+    assert app.interval_labels["human_development"].value != first  # recomputed at the new weights
+    app.controls["weight:fiscal"].value = 0.85  # outside: the selection changes
+    assert 0.85 < lo
+    assert set(app.result.selected[app.result.selected].index) != nominal
+    assert float(app.stability.at["fiscal", "weight"]) == 0.85

@@ -193,6 +193,51 @@ def test_contestable_regions_are_the_most_uncertain(ctx):
     assert (others - 0.5).abs().nsmallest(10).max() == pytest.approx((p - 0.5).abs().max(), abs=0.006)
 
 
+def test_audit_figures_count_the_nominal_model_against_the_actual_cohort(ctx):
+    """The nominal column recounted from the per-region robustness table; the counts fit together
+    (|A| - |A minus S| = |S| - |S minus A| = the regions in both); draws bracket their mean."""
+    from smartcity_analysis.robustness.run import ACTUAL_STATUSES
+
+    audit = overview.audit_table(ctx)
+    r = ctx.results.robustness_result.regions
+    actual = (pd.to_numeric(r["actual_cohort"], errors="coerce") == 2018) & r["actual_status"].isin(ACTUAL_STATUSES)
+    sel = r["nominal_selected"].astype(bool)
+    elig = r["nominal_eligible"].astype(bool) & r["in_pool"].astype(bool)
+    n = audit["nominal model"]
+    assert n["actual cohort (selected or added late)"] == int(actual.sum())
+    assert n["cohort size k of the model"] == ctx.spec.cohort(2018).size
+    assert n["actual cohort outside the model's selection"] == int((actual & ~sel).sum())
+    assert n["actual cohort failing a stated gate (or outside the pool)"] == int((actual & ~elig).sum())
+    assert n["model's selection not in the actual cohort"] == int((sel & ~actual).sum())
+    both = int((actual & sel).sum())
+    assert n["actual cohort (selected or added late)"] - n["actual cohort outside the model's selection"] == both
+    for figure in overview.AUDIT_ROWS.values():
+        lo, hi = (int(v) for v in audit.at[figure, "5-95 % of draws"].split("-"))
+        assert lo <= audit.at[figure, "Monte Carlo mean"] <= hi
+    pos = pd.to_numeric(r["nominal_position"], errors="coerce")
+    beyond = (pos[actual & ~sel] - ctx.spec.cohort(2018).size).dropna()
+    med, mx = audit.at["places beyond the cutoff, median / max (nominal)", "nominal model"].split(" / ")
+    assert int(mx) == int(beyond.max()) and int(med) == int(round(float(beyond.median())))
+    assert len(audit.columns) <= 10
+
+
+def test_settledness_is_the_decision_entropy_of_p_selected(ctx):
+    p = ctx.results.robustness_result.regions["p_selected"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -(np.where(p > 0, p * np.log2(p), 0) + np.where(p < 1, (1 - p) * np.log2(1 - p), 0))
+    table = overview.settledness_table(ctx)
+    assert table.at["decision entropy", "value"] == f"{np.nansum(h):.1f} bits"
+    conf = ctx.results.robustness_result.summary["mean_confidence"]
+    assert table.at["mean confidence factor (expected selection)", "value"] == f"{100 * conf:.0f} %"
+
+
+def test_audit_and_settledness_are_empty_without_robustness(ctx):
+    import dataclasses
+
+    bare = dataclasses.replace(ctx, results=dataclasses.replace(ctx.results, robustness_result=None))
+    assert overview.audit_table(bare).empty and overview.settledness_table(bare).empty
+
+
 def test_selection_categories_known_answer():
     idx = pd.Index(["1101", "1102", "1103", "1104", "1105"])
     nominal = pd.Series([True, True, False, False, False], index=idx)
@@ -270,12 +315,12 @@ def test_index_table_known_answer():
 
 
 def test_write_index_for_a_cohort(tmp_path):
-    from smartcity_analysis.batch.manifest import write_json_atomic
+    from smartcity_analysis.batch.manifest import write_manifest
 
     cohort_dir = tmp_path / "2018"
     (cohort_dir).mkdir()
     (cohort_dir / "6372-kota-banjarbaru.pdf").write_bytes(b"%PDF")
-    write_json_atomic(cohort_dir / "manifest.json", {"jobs": {
+    write_manifest(cohort_dir / "manifest.json", {"jobs": {
         "6372": {"status": "done", "output": "6372-kota-banjarbaru.pdf"},
         "overview": {"status": "done", "output": "national-overview.pdf"}}})
     path = index_page.write_index(tmp_path, cohort=2018, draws=50)

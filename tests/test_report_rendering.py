@@ -1,4 +1,4 @@
-"""Rendering helpers: atomic writes, slugs, report paths, the print exporter (no kernel needed)."""
+"""Rendering helpers: slugs, report paths, the print exporter (no kernel needed)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,6 @@ import pytest
 
 from smartcity_analysis import kernels, rendering
 from smartcity_analysis.errors import InputError
-
-
-def test_write_atomic_replaces_whole_file_and_leaves_no_temp(tmp_path):
-    target = tmp_path / "sub" / "r.pdf"
-    rendering.write_atomic(target, b"first")
-    rendering.write_atomic(target, "second")
-    assert target.read_bytes() == b"second"
-    assert sorted(p.name for p in target.parent.iterdir()) == ["r.pdf"]
-
-
-def test_write_atomic_failure_leaves_nothing(tmp_path):
-    target = tmp_path / "r.html"
-    target.mkdir()  # the final rename cannot replace a directory
-    (target / "keep").write_text("x")
-    with pytest.raises(OSError):
-        rendering.write_atomic(target, "<html>")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
-    assert [p.name for p in target.iterdir()] == ["keep"]
 
 
 @pytest.mark.parametrize(
@@ -122,3 +104,28 @@ def test_warm_kernel_keeps_one_client_resets_namespace_and_survives_a_failing_no
         stop_kernel(km)
     assert not client.channels_running
     assert id(km) not in kernels._KEPT_CLIENTS
+
+
+@pytest.mark.slow
+def test_report_with_a_relative_spec_path_from_another_directory(tmp_path):
+    """The README's "copy a spec, edit it" workflow: the CLI resolves `--spec rel/myspec.yml` against
+    the user's directory once, and the kernel (which runs in notebooks/) gets the absolute path.
+    The copy has the shipped spec's content, so it reuses the session's cached explanation."""
+    import shutil
+    import subprocess
+    import sys
+
+    from smartcity_analysis.paths import specs_dir
+
+    (tmp_path / "rel").mkdir()
+    shutil.copy(specs_dir() / "kominfo_prescreen.yml", tmp_path / "rel" / "myspec.yml")
+    proc = subprocess.run(
+        [sys.executable, "-m", "smartcity_analysis", "report", "--region", "6372", "--spec", "rel/myspec.yml",
+         "--format", "html", "--draws", "200", "--out", "out"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    written = sorted((tmp_path / "out" / "2018").glob("6372-*.html"))
+    assert [p.name for p in written] == ["6372-kota-banjarbaru.html"]
+    page = written[0].read_text(encoding="utf-8")
+    assert "Banjarbaru" in page and str((tmp_path / "rel" / "myspec.yml").resolve()) in page

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smartcity_analysis.cache import ResultCache, cache_key, cached, load_tables, save_tables
+from smartcity_analysis.cache import cache_key, cached, entry_dir, load_tables, save_tables
 from smartcity_analysis.errors import InputError
 
 
@@ -48,7 +48,7 @@ def test_failed_compute_or_save_leaves_nothing(tmp_path):
     with pytest.raises(RuntimeError):
         cached("demo", {"k": 2}, lambda: 1, bad_save, load_tables, root=tmp_path)
     assert list((tmp_path / "demo").iterdir()) == []
-    assert not ResultCache("demo", root=str(tmp_path)).exists({"k": 2})
+    assert not entry_dir("demo", {"k": 2}, root=tmp_path).exists()
 
 
 def test_table_round_trip_keeps_dtypes(tmp_path):
@@ -70,12 +70,3 @@ def test_table_round_trip_keeps_dtypes(tmp_path):
     assert back["regions"].loc["0101", "reasons"] == ""
     assert back["regions"].loc["9471", "reasons"] == "NA"
     assert back["summary"] == {"jaccard": 0.5, "list": ["0101"]}
-
-
-def test_result_cache_load_miss_raises(tmp_path):
-    rc = ResultCache("robustness", root=str(tmp_path))
-    with pytest.raises(InputError, match="No cached 'robustness' result"):
-        rc.load({"spec": "x"})
-    out = rc.get_or_compute({"spec": "x"}, lambda: {"t": pd.DataFrame({"a": [1.5]})})
-    assert out["t"]["a"].tolist() == [1.5]
-    assert rc.load({"spec": "x"})["t"]["a"].tolist() == [1.5]

@@ -114,7 +114,11 @@ def run_on_worker(job: BatchJob, out_dir: str, fmt: str) -> JobOutcome:
         plugin.release(km)
 
 
-def connect(scheduler: str, timeout: float = 30):
+#: Seconds to wait for a Dask scheduler to answer before the batch gives up (nothing is written before).
+CONNECT_TIMEOUT_S = 30.0
+
+
+def connect(scheduler: str, timeout: float | None = None):
     """Connect a ``distributed.Client`` to ``tcp://HOST:PORT``, with a helpful error when that fails.
 
     Raises
@@ -124,6 +128,7 @@ def connect(scheduler: str, timeout: float = 30):
     """
     from distributed import Client  # optional dependency: see the import of WorkerPlugin above
 
+    timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
     if "://" not in scheduler:
         raise InputError(
             f"The Dask scheduler address must look like 'tcp://HOST:PORT'. Got {scheduler!r}. "
@@ -140,7 +145,8 @@ def connect(scheduler: str, timeout: float = 30):
 
 
 def iter_cluster(
-    jobs: list[BatchJob], out_dir: Path, fmt: str, scheduler: str, *, warmup: str | None = WARMUP_CODE
+    jobs: list[BatchJob], out_dir: Path, fmt: str, scheduler: str, *, warmup: str | None = WARMUP_CODE,
+    client=None,
 ) -> Iterator[JobOutcome]:
     """Run jobs on the Dask cluster at ``scheduler``; yield outcomes as they finish.
 
@@ -152,12 +158,13 @@ def iter_cluster(
     JobOutcome
         One per job, in the order the jobs finish.
     """
-    if not jobs:
-        return
     # optional dependency: see the import of WorkerPlugin above
     from distributed import as_completed
 
-    client = connect(scheduler)
+    client = connect(scheduler) if client is None else client
+    if not jobs:
+        client.close()
+        return
     try:
         client.register_plugin(WarmKernelPlugin(warmup), name=PLUGIN_NAME)
         run_id = uuid.uuid4().hex[:8]

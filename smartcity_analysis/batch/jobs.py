@@ -25,10 +25,11 @@ from typing import Any
 
 from smartcity_analysis import __version__
 from smartcity_analysis.batch.manifest import OVERVIEW_KEY
-from smartcity_analysis.cache import file_sha256
 from smartcity_analysis.curated.loaders import load_regions
 from smartcity_analysis.errors import InputError
+from smartcity_analysis.files import file_sha256, tree_sha256
 from smartcity_analysis.paths import data_dir, notebooks_dir, specs_dir
+from smartcity_analysis.spec import resolve_spec
 
 #: Output formats a batch can write.
 FORMATS = ("pdf", "html", "ipynb")
@@ -134,34 +135,9 @@ class BatchSummary:
 # --------------------------------------------------------------------------------------------------
 # input fingerprints
 # --------------------------------------------------------------------------------------------------
-def _tree_sha256(root: Path) -> str:
-    """Hash of every non-hidden file under ``root`` (relative names and contents), order-independent."""
-    digest = hashlib.sha256()
-    if not root.exists():
-        return "missing"
-    files = sorted(
-        p for p in root.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.parts[len(root.parts):])
-    )
-    for p in files:
-        digest.update(p.relative_to(root).as_posix().encode())
-        digest.update(file_sha256(p).encode())
-    return digest.hexdigest()
-
-
 def _spec_fingerprint(spec: Any) -> str:
-    """Content fingerprint of a spec given as a path, a shipped spec name, a dict or a Spec object."""
-    if spec is None:
-        return "none"
-    spec_hash = getattr(spec, "spec_hash", None)
-    if isinstance(spec_hash, str):
-        return spec_hash
-    if isinstance(spec, Mapping):
-        return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
-    text = str(spec)
-    for candidate in (Path(text), specs_dir() / text, specs_dir() / f"{text}.yml"):
-        if candidate.is_file():
-            return file_sha256(candidate)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """Content fingerprint of the spec of a batch: the one resolver's ``spec_hash`` (None: the default)."""
+    return resolve_spec("" if spec is None else spec).spec_hash
 
 
 def inputs_fingerprint(*, spec: Any, templates: Iterable[Path] = ()) -> str:
@@ -173,8 +149,8 @@ def inputs_fingerprint(*, spec: Any, templates: Iterable[Path] = ()) -> str:
     """
     digest = hashlib.sha256()
     digest.update(f"smartcity-analysis {__version__}".encode())
-    digest.update(_tree_sha256(data_dir()).encode())
-    digest.update(_tree_sha256(specs_dir()).encode())  # the default spec ("") lives there too
+    digest.update(tree_sha256(data_dir()).encode())
+    digest.update(tree_sha256(specs_dir()).encode())  # the default spec ("") lives there too
     digest.update(_spec_fingerprint(spec).encode())
     for template in templates:
         template = Path(template)

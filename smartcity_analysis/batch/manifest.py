@@ -7,15 +7,13 @@ valid manifest. ``--resume`` skips a job only when :func:`is_up_to_date` says so
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from smartcity_analysis.cache import file_sha256
+from smartcity_analysis.files import file_sha256, write_atomic
 
 #: Version of the manifest layout; bump when keys change meaning.
 MANIFEST_SCHEMA = 1
@@ -24,22 +22,17 @@ MANIFEST_SCHEMA = 1
 OVERVIEW_KEY = "overview"
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True, default=str)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+def write_manifest(path: Path, data: Any) -> None:
+    """Write the manifest (JSON) through the one atomic writer (:func:`smartcity_analysis.files.write_atomic`).
 
+    Parameters
+    ----------
+    path : pathlib.Path
+        ``<out_dir>/<cohort>/manifest.json``.
+    data : dict
+        The manifest.
+    """
+    write_atomic(path, json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
 
 def manifest_path(out_dir: str | os.PathLike, cohort: int) -> Path:
     """``<out_dir>/<cohort>/manifest.json``."""

@@ -32,7 +32,7 @@ from smartcity_analysis.batch.manifest import (
     is_up_to_date,
     manifest_path,
     read_manifest,
-    write_json_atomic,
+    write_manifest,
 )
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.kernels import WARMUP_CODE
@@ -74,6 +74,14 @@ def run_jobs(
         raise InputError(f"Unknown report format {fmt!r}. Expected one of {', '.join(FORMATS)}.")
     if int(jobs_n) < 1:
         raise InputError(f"The number of parallel jobs must be at least 1. Got {jobs_n}.")
+    client = None
+    if scheduler:
+        # connect before anything is written: with no scheduler there, the batch stops with one line
+        # and leaves no manifest. distributed is an optional dependency (the "report" extra) and slow
+        # to import (~1 s): only a batch sent to a cluster pays for it.
+        from smartcity_analysis.batch.cluster import connect, iter_cluster
+
+        client = connect(scheduler)
     out_dir = Path(out_dir)
     cohort_dir = out_dir / str(cohort)
     cohort_dir.mkdir(parents=True, exist_ok=True)
@@ -97,7 +105,7 @@ def run_jobs(
         else:
             todo.append(job)
     manifest["running"] = True
-    write_json_atomic(mpath, manifest)
+    write_manifest(mpath, manifest)
 
     done: list[str] = []
     failed: dict[str, str] = {}
@@ -107,17 +115,13 @@ def run_jobs(
         bar.write(f"resume: {len(skipped)} report(s) up to date, skipped")
     try:
         if scheduler:
-            # distributed is an optional dependency (the "report" extra) and slow to import (~1 s):
-            # only a batch sent to a cluster pays for it.
-            from smartcity_analysis.batch.cluster import iter_cluster
-
-            outcomes = iter_cluster(todo, out_dir, fmt, scheduler, warmup=warmup)
+            outcomes = iter_cluster(todo, out_dir, fmt, scheduler, warmup=warmup, client=client)
         else:
             outcomes = iter_local(todo, out_dir, fmt, int(jobs_n), warmup=warmup)
         for outcome in outcomes:
             entries[outcome.key] = outcome.to_manifest()
             manifest["updated_at"] = outcome.finished_at
-            write_json_atomic(mpath, manifest)
+            write_manifest(mpath, manifest)
             if outcome.status == "done":
                 done.append(outcome.key)
             else:
@@ -129,7 +133,7 @@ def run_jobs(
         bar.close()
         manifest["running"] = False
         manifest["elapsed_s"] = round(time.perf_counter() - start, 2)
-        write_json_atomic(mpath, manifest)
+        write_manifest(mpath, manifest)
 
     overview_entry = entries.get(OVERVIEW_KEY)
     overview_path = (
@@ -211,8 +215,11 @@ def run_batch(
     """
     # results imports robustness (SALib, scipy.stats: ~1 s): every spawned worker imports this package
     # before its kernel starts, and only the batch process prepares the shared results.
-    from smartcity_analysis.results import prepare_shared_results
+    from smartcity_analysis.results import canonical_spec, prepare_shared_results
 
+    # the spec is made to mean the same file in every worker and kernel (their working directory is
+    # notebooks/): a relative path becomes absolute here, once
+    spec = None if spec is None else canonical_spec(spec)
     prepare_shared_results(cohort=cohort, spec=spec, draws=draws, seed=seed, progress=progress)
     batch_jobs = build_jobs(
         regions, cohort=cohort, spec=spec, fmt=fmt, overview=overview,

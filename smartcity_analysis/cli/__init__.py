@@ -16,7 +16,7 @@ from smartcity_analysis import __version__
 from smartcity_analysis.errors import SmartcityError
 
 #: Modules of this package that register commands, in the order they appear in ``--help``.
-COMMAND_MODULES = ("data", "spec", "rank", "robustness", "explain", "report")
+COMMAND_MODULES = ("data", "spec", "rank", "robustness", "explain", "report", "explore")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,6 +15,7 @@ def register(subparsers) -> None:
     """Add the ``explain`` command."""
     from smartcity_analysis.explanation import ExplanationSettings
     from smartcity_analysis.explanation.agreement import OUTCOME_DEFINITIONS
+    from smartcity_analysis.explanation.models import MODEL_FAMILIES
     from smartcity_analysis.explanation.revealed import REVEALED_METHODS
 
     # the defaults are those of ExplanationSettings, so the CLI fills the cache entry the reports load
@@ -53,6 +54,18 @@ def register(subparsers) -> None:
                    help=f"rows per group in the rank-extremes table (default {d.n_anomalies})")
     p.add_argument("--no-verify", action="store_true",
                    help="skip re-running counterfactuals through the real build (faster)")
+    p.add_argument("--families", nargs="*", choices=sorted(MODEL_FAMILIES),
+                   default=list(d.families), metavar="FAMILY",
+                   help="model families of the revealed-criteria search over every measured "
+                        f"indicator (default: all: {', '.join(d.families)}; none = no search)")
+    p.add_argument("--permutations", type=int, default=d.n_perm, metavar="N",
+                   help=f"label shuffles of the permutation test (default {d.n_perm})")
+    p.add_argument("--stability", type=int, default=d.n_stability, metavar="N",
+                   help="bootstrap replicates of the stability of the chosen indicators "
+                        f"(default {d.n_stability})")
+    p.add_argument("--export-spec", default=None, metavar="FILE",
+                   help="write the chosen revealed model as a criteria spec (YAML) that rank, "
+                        "robustness and report run unchanged")
     p.add_argument("--refresh", action="store_true", help="recompute even if cached")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=_explain)
@@ -74,7 +87,7 @@ def write_explanation(result, out: str | os.PathLike) -> list[Path]:
     for name, table in result.tables.items():
         path = out / f"{name}.csv"
         write_atomic(path, lambda tmp, t=table: t.to_csv(tmp, index=False, float_format="%.10g",
-                                                              lineterminator="\n"))
+                                                         lineterminator="\n"))
         written.append(path)
     path = out / "summary.json"
 
@@ -114,6 +127,9 @@ def format_report(result) -> str:
     head = f"{'cohort':>6} {'pool':>5} {'actual':>6} {'method':<9} {'prec':>5} {'recall':>6} " \
            f"{'AUC in':>7} {'P@k in':>7} {'AUC out':>8} {'P@k out':>8}"
     lines.append(head)
+    rev = s.get("revealed")
+    if rev:
+        val = val[~val["method"].isin(rev["families"])]
     for c in s["cohorts"]:
         y = c["cohort_year"]
         lines.append(f"{y:>6} {c['n_pool']:>5} {c['n_actual']:>6} {'spec':<9} "
@@ -163,6 +179,9 @@ def format_report(result) -> str:
         lines.append("(! = not identified; the reason is in weights.csv)")
     for wtext in s.get("warnings", []):
         lines.append(f"warning: {wtext}")
+    if rev:
+        lines.append("")
+        lines.extend(format_revealed(result))
     cr = result.tables["counterfactual_regions"]
     lines.append("")
     lines.append("what it would take (regions per outcome)")
@@ -173,6 +192,41 @@ def format_report(result) -> str:
     return "\n".join(lines)
 
 
+def format_revealed(result) -> list[str]:
+    """Lines of the revealed-criteria search: validation per family and held-out cohort, the
+    comparison of the families and the chosen model's weights and gates."""
+    rev = result.summary["revealed"]
+    val = result.tables["validation"]
+    val = val[val["method"].isin(rev["families"])]
+    lines = [f"revealed criteria: every measured indicator ({rev['n_candidates']} candidate columns; "
+             f"nested leave-one-cohort-out, {rev['n_perm']} within-pool label permutations)",
+             f"{'method':<20} {'cohort':>6} {'AUC in':>7} {'AUC out':>8} {'P@k in':>7} "
+             f"{'P@k out':>8} {'Brier':>6} {'p out':>6}"]
+    for _, r in val.iterrows():
+        lines.append(f"{r['method']:<20} {int(r['cohort_year']):>6} {_f(r['auc_in']):>7} "
+                     f"{_f(r['auc_out']):>8} {_f(r['precision_at_k_in']):>7} "
+                     f"{_f(r['precision_at_k_out']):>8} {_f(r['brier_out'], 3):>6} "
+                     f"{_f(r['p_value_out'], 3):>6}")
+    level = int(round(100 * result.summary["settings"]["ci_level"]))
+    lines.append("")
+    lines.append(f"mean out-of-sample AUC over the cohorts ({level}% paired-bootstrap interval; "
+                 "separable = the interval of the difference to the chosen model excludes 0)")
+    for r in rev["comparison"]:
+        sep = "chosen" if r["method"] == rev["chosen"] else (
+            "separable" if r["separable_from_chosen"] else "not separable")
+        lines.append(f"{r['method']:<20} {_f(r['mean_auc_out'], 3):>6} "
+                     f"[{_f(r['ci_low'], 3)}, {_f(r['ci_high'], 3)}]  p {_f(r['p_value_mean_auc'], 3)}"
+                     f"  {r['n_terms']} indicator(s)  {sep}")
+    lines.append("")
+    lines.append(f"chosen model: {rev['chosen']} - {rev['why']}")
+    lines.append(f"{'candidate':<36} {'role':<10} {'weight':>6} {'interval':>15} {'stable':>6}")
+    for r in rev["chosen_model"]["weights"]:
+        gate = (f"  gate {r['gate_op']} {r['gate_level']:.6g}" if r.get("gate_op") else "")
+        lines.append(f"{r['candidate'][:36]:<36} {r['role']:<10} {_f(r['weight'], 3):>6} "
+                     f"[{_f(r['ci_low'])}, {_f(r['ci_high'])}] {_f(r['stability']):>6}{gate}")
+    return lines
+
+
 def settings_from_args(args: argparse.Namespace):
     """The :class:`~smartcity_analysis.explanation.ExplanationSettings` of parsed CLI options."""
     from smartcity_analysis.explanation import ExplanationSettings
@@ -180,7 +234,9 @@ def settings_from_args(args: argparse.Namespace):
     return ExplanationSettings(definition=args.definition, level=args.level,
                                methods=tuple(args.methods), n_boot=args.bootstrap,
                                seed=args.seed, C=args.C, nu=args.nu,
-                               n_anomalies=args.anomalies, verify=not args.no_verify)
+                               n_anomalies=args.anomalies, verify=not args.no_verify,
+                               families=tuple(args.families), n_perm=args.permutations,
+                               n_stability=args.stability)
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -192,6 +248,12 @@ def _explain(args: argparse.Namespace) -> int:
         raise InputError(f"--bootstrap must be 0 or a positive integer. Got {args.bootstrap}.")
     if args.anomalies < 1:
         raise InputError(f"--anomalies must be a positive integer. Got {args.anomalies}.")
+    if args.permutations < 0 or args.stability < 0:
+        raise InputError(f"--permutations and --stability must be 0 or positive. Got "
+                         f"{args.permutations} and {args.stability}.")
+    if args.export_spec and not args.families:
+        raise InputError("--export-spec needs the revealed-criteria search; give --families (or "
+                         "leave the default: all families).")
     if args.out and not Path(args.out).parent.exists():
         raise InputError(f"Parent folder of --out '{args.out}' does not exist. Create it or choose "
                          "another --out.")
@@ -203,4 +265,9 @@ def _explain(args: argparse.Namespace) -> int:
     if args.out:
         files = write_explanation(result, args.out)
         print(f"\nwrote {len(files)} files to {args.out}")
+    if args.export_spec:
+        from smartcity_analysis.explanation.export import write_revealed_spec
+
+        path = write_revealed_spec(result, spec, args.export_spec)
+        print(f"wrote the chosen revealed model as a spec to {path}")
     return 0

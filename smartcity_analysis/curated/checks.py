@@ -227,7 +227,7 @@ def population_distribution(primary: pd.DataFrame, secondary: pd.DataFrame) -> p
 
 
 def pad_continuity(primary: pd.DataFrame) -> pd.DataFrame:
-    """own_source_revenue across the change of primary source (INDO-DAPOER -> DJPK).
+    """Own-source revenue across the change of primary source (INDO-DAPOER -> DJPK).
 
     The two sources share no data year (INDO-DAPOER ends 2015, DJPK starts 2016), so continuity is
     judged on the regions both cover (Java): the change across the seam ``s -> t`` against the
@@ -277,6 +277,12 @@ def find_swaps(primary: pd.DataFrame, secondary: pd.DataFrame,
                tolerance_pct: float = 1.0) -> pd.DataFrame:
     """Pairs of regions whose values look exchanged between the primary and another source.
 
+    Returns
+    -------
+    DataFrame
+        ``indicator, year, primary_source, other_source, region_a, region_b, direct_pct``
+        (larger of the two direct differences), ``crossed_pct`` (larger crosswise difference).
+
     Notes
     -----
     Within one (indicator, year, other source), regions ``a`` and ``b`` are a swap candidate when
@@ -285,12 +291,6 @@ def find_swaps(primary: pd.DataFrame, secondary: pd.DataFrame,
     ``rel(primary_b, other_a) <= tol / 10``), with ``rel(x, y) = 100 * |y - x| / |x|``. The
     tenfold stricter crosswise test keeps loosely agreeing sources (populations of two
     publishers) from pairing unrelated regions of similar size.
-
-    Returns
-    -------
-    DataFrame
-        ``indicator, year, primary_source, other_source, region_a, region_b, direct_pct``
-        (larger of the two direct differences), ``crossed_pct`` (larger crosswise difference).
     """
     keys = ["region_code", "year", "indicator"]
     m = secondary.merge(primary[keys + ["value", "source_id"]], on=keys, suffixes=("_other", ""))
@@ -323,8 +323,10 @@ def find_swaps(primary: pd.DataFrame, secondary: pd.DataFrame,
 def known_swap_pairs(primary: pd.DataFrame, secondary: pd.DataFrame,
                      pairs: Iterable[tuple[str, str]] = KNOWN_SWAP_PAIRS,
                      tolerance_pct: float = 1.0) -> pd.DataFrame:
-    """Check the reported swaps: for each pair, does each region match ITS OWN value in the other
-    sources better than its partner's?
+    """Check the reported swaps: does each region of a pair match its own value in the other sources.
+
+    For each pair, a region "matches its own" when it agrees with its own value in the other sources
+    better than with its partner's.
 
     Notes
     -----

@@ -87,10 +87,12 @@ def wide_to_long(
         Column holding the 4-char BPS ``region_code``.
     pattern : str
         Regular expression with one group capturing the 4-digit year, e.g. ``r"POP(\\d{4})"``.
-    indicator, source_id, flag : str
+    indicator, source_id : str
         Values of the record columns.
     scale : float
         Multiplier applied to the published numbers (unit conversion).
+    flag : str
+        Value of the record's ``flag`` column.
 
     Returns
     -------

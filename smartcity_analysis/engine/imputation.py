@@ -143,7 +143,7 @@ def _sklearn_fill(X, imputer):
 
 
 def knn(X: pd.DataFrame, *, regions: pd.DataFrame | None = None, n_neighbors: int = 5) -> pd.DataFrame:
-    """k-nearest-neighbour imputation on standardised indicators (scikit-learn ``KNNImputer``).
+    """K-nearest-neighbour imputation on standardised indicators (scikit-learn ``KNNImputer``).
 
     Notes
     -----

@@ -27,6 +27,7 @@ from smartcity_analysis.errors import ComputationError
 from smartcity_analysis.explanation import agreement as agr
 from smartcity_analysis.explanation import anomalies as anom
 from smartcity_analysis.explanation import revealed as rev
+from smartcity_analysis.explanation.criteria_search import revealed_criteria
 from smartcity_analysis.explanation.inputs import _indicators_or_spec_data, _run_cohorts, _wide_for
 from smartcity_analysis.explanation.settings import (
     RESULT_FORMAT,
@@ -109,7 +110,7 @@ def run_explanation(
     regions, cohorts : DataFrame, optional
         Default ``loaders.load_regions()`` / ``loaders.load_cohorts()``.
     progress : bool, default True
-        tqdm progress bars.
+        Show tqdm progress bars.
 
     Returns
     -------
@@ -145,6 +146,7 @@ def run_explanation(
     parts = _agreement_and_counterfactuals(spec, settings, runs, indicators, regions, cohorts,
                                            names, leave, progress)
     fits = _revealed_weights(spec, settings, parts, progress)
+    search = _revealed_search(spec, settings, indicators, regions, cohorts, progress)
     tables = {
         "agreement": pd.concat([t.reset_index() for t in parts.tabs], ignore_index=True),
         "agreement_summary": pd.DataFrame([{k: v for k, v in s.items()
@@ -158,7 +160,25 @@ def run_explanation(
         "counterfactual_combined": pd.concat([p[2] for p in parts.cf_parts], ignore_index=True),
     }
     summary = _summary(spec, settings, leave, parts, fits)
+    if search is not None:
+        tables["validation"] = pd.concat([tables["validation"], search.tables["validation"]],
+                                         ignore_index=True)
+        tables.update({k: v for k, v in search.tables.items() if k != "validation"})
+        summary["revealed"] = search.summary
+        summary["chosen_model"] = search.summary["chosen_model"]
     return ExplanationResult(tables=tables, summary=_jsonable(summary))
+
+
+def _revealed_search(spec, settings, indicators, regions, cohorts, progress):
+    """Part 4: the revealed-criteria search over every measured indicator (None when
+    ``settings.families`` is empty)."""
+    if not settings.families:
+        return None
+    frames = {c.data_year: _wide_for(indicators, c.data_year) for c in spec.cohorts}
+    return revealed_criteria(spec, frames, regions=regions, cohorts=cohorts,
+                             definition=settings.definition, families=settings.families,
+                             n_perm=settings.n_perm, n_boot=settings.n_stability,
+                             seed=settings.seed, ci_level=settings.ci_level, progress=progress)
 
 
 def _agreement_and_counterfactuals(spec, settings, runs, indicators, regions, cohorts, names, leave,

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.explanation import agreement as agr
 from smartcity_analysis.explanation import counterfactual as cf
+from smartcity_analysis.explanation import models as mdl
 from smartcity_analysis.explanation import revealed as rev
+from smartcity_analysis.explanation.criteria_search import REVEALED_TABLES
 
 __all__ = [
     "RESULT_FORMAT",
@@ -24,7 +26,7 @@ __all__ = [
 ]
 
 #: Bumped when the tables or their meaning change; part of the cache key.
-RESULT_FORMAT = 2
+RESULT_FORMAT = 3
 
 #: Names of the tables of an :class:`ExplanationResult`, in the order they are written.
 TABLES = (
@@ -36,6 +38,7 @@ TABLES = (
     "counterfactual_regions",
     "counterfactual_single",
     "counterfactual_combined",
+    *REVEALED_TABLES,
 )
 
 
@@ -68,6 +71,13 @@ class ExplanationSettings:
     verify : bool
         Apply every computed counterfactual through the real build and refine it until the region
         reaches the cutoff (or the bounds are exhausted); ``verified`` columns record the outcome.
+    families : tuple of str
+        Model families of the revealed-criteria search over every measured indicator (keys of
+        :data:`~.models.MODEL_FAMILIES`); empty = no search.
+    n_perm : int
+        Label shuffles of the permutation test of the out-of-sample AUC (0 = no test).
+    n_stability : int
+        Bootstrap replicates of the stability of the indicators each family chooses.
     """
 
     definition: str = "mou"
@@ -81,6 +91,9 @@ class ExplanationSettings:
     n_anomalies: int = 10
     max_change: float = cf.DEFAULT_MAX_CHANGE
     verify: bool = True
+    families: tuple[str, ...] = tuple(mdl.MODEL_FAMILIES)
+    n_perm: int = 200
+    n_stability: int = 30
 
     def __post_init__(self):
         problems = []
@@ -103,6 +116,13 @@ class ExplanationSettings:
             problems.append(f"nu must lie in (0, 1], got {self.nu}")
         if not self.max_change > 0:
             problems.append(f"max_change must be positive, got {self.max_change}")
+        bad = [f for f in self.families if f not in mdl.MODEL_FAMILIES]
+        if bad:
+            problems.append(f"families must be a subset of {sorted(mdl.MODEL_FAMILIES)}, got "
+                            f"{list(self.families)}")
+        if int(self.n_perm) < 0 or int(self.n_stability) < 0:
+            problems.append(f"n_perm and n_stability must be >= 0, got {self.n_perm} and "
+                            f"{self.n_stability}")
         if problems:
             raise InputError("Invalid explanation settings: " + "; ".join(problems) + ".")
 
@@ -126,7 +146,12 @@ class ExplanationResult:
           note, bound_note`` (``fit`` = ``"pooled"`` or a cohort year; ``note`` says why a weight
           is not identified, ``bound_note`` when the logistic slope is held at zero by the bound);
         - ``validation``: ``method, cohort_year, n, n_selected, auc_in, precision_at_k_in, auc_out,
-          precision_at_k_out`` (method ``"spec"`` = the spec's own score, not fitted);
+          precision_at_k_out, brier_out, p_value_out, n_perm, weights_out`` (method ``"spec"`` =
+          the spec's own score, not fitted; the revealed-criteria families and baselines add one
+          row per held-out cohort, see :mod:`.validation`);
+        - ``revealed_weights``, ``revealed_comparison``, ``revealed_calibration``,
+          ``revealed_candidates``, ``revealed_scores``: the revealed-criteria search over every
+          measured indicator (:mod:`.criteria_search`);
         - ``anomalies``: rank extremes per cohort with criterion values;
         - ``counterfactual_regions``: one row per (cohort, evaluated region): outcome, gap, cheapest
           single change, combined distance;

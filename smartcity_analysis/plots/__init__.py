@@ -6,6 +6,7 @@ Every function takes ``ax=None`` and returns the Axes it drew on; none calls ``s
 
 from smartcity_analysis.plots.maps import boundary_rings, choropleth, locator_map
 from smartcity_analysis.plots.region import (
+    central_weights,
     locator,
     pillar_profile,
     rank_interval,
@@ -15,6 +16,7 @@ from smartcity_analysis.plots.region import (
 
 __all__ = [
     "boundary_rings",
+    "central_weights",
     "choropleth",
     "locator",
     "locator_map",

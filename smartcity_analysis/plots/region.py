@@ -268,3 +268,47 @@ def sobol_drivers(indices: pd.DataFrame, *, ax=None, top: int = 8):
     ax.set_xlim(0, max(1.0, float(np.nanmax(data[["S1", "ST"]].to_numpy())) * 1.05) if len(data) else 1)
     ax.legend(loc="lower right", frameon=False)
     return ax
+
+
+def central_weights(central: pd.Series, nominal: pd.Series, *, ax=None,
+                    xlabel: str = "weight of the criterion (weights sum to 1)"):
+    """The typical weights that select a region (its SMAA central weight vector) beside the nominal
+    weights of the spec, one pair of horizontal bars per criterion.
+
+    Parameters
+    ----------
+    central : Series
+        Criterion label -> central weight (mean weight over the draws that select the region); NaN
+        everywhere when the region is never selected (then only the nominal bars are drawn).
+    nominal : Series
+        Criterion label -> nominal weight, same labels.
+    ax : matplotlib Axes, optional
+    xlabel : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    labels = list(nominal.index)
+    c = pd.to_numeric(central.reindex(labels), errors="coerce").to_numpy(dtype=float)
+    w = pd.to_numeric(nominal, errors="coerce").to_numpy(dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 0.45 * len(labels) + 0.9))
+    y = np.arange(len(labels))
+    h = 0.38
+    ax.barh(y - h / 2, w, height=h, color="#d5d8dc", edgecolor="#7f8c8d", linewidth=0.5,
+            label="nominal weights (spec)")
+    if np.isfinite(c).any():
+        ax.barh(y + h / 2, np.nan_to_num(c), height=h, color=REGION_COLOUR,
+                label="typical weights that select the region")
+        for yi, v in zip(y, c, strict=True):
+            if np.isfinite(v):
+                ax.text(v, yi + h / 2, f" {v:.2f}", va="center", fontsize=7)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    top = np.nanmax(np.concatenate([w, c[np.isfinite(c)]])) if len(labels) else 1.0
+    ax.set_xlim(0, min(1.0, top * 1.25 + 0.02))
+    ax.set_xlabel(xlabel)
+    ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.35 if len(labels) < 4 else -0.18), ncol=2,
+              frameon=False)
+    return ax

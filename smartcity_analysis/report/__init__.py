@@ -23,6 +23,12 @@ function                  content
 :func:`peers_table`       peers in the province, of the same type and nearest by profile
 :func:`robustness_summary`, :func:`fig_rank`, :func:`sobol_table`, :func:`rivals_table`
                           rank distribution, drivers of the status, contestable rivals
+:func:`typical_weights_text`, :func:`fig_typical_weights`
+                          the typical (central) weights that select the region, its confidence factor
+:func:`weights_only_table` P(selected) with only the weights drawn, possible/necessary, with labels
+:func:`winning_table`     P(placed above) each of its nearest rivals (pairwise winning indices)
+:func:`stability_table`   stability interval of each weight (region, cohort; who enters/leaves)
+:func:`scenarios_table`   "without indicator X" scenarios
 :func:`what_it_would_take_text`, :func:`what_it_would_take`
                           gap to the cutoff and counterfactual changes (single indicator, combined)
 :func:`not_measured`      what is really missing (criteria, gates not applied, own values), the
@@ -83,10 +89,18 @@ from smartcity_analysis.report.text import (
 )
 from smartcity_analysis.report.uncertainty import (
     FACTOR_LABELS,
+    SMAA_LABELS,
     fig_rank,
+    fig_typical_weights,
     rivals_table,
     robustness_summary,
+    scenarios_table,
     sobol_table,
+    stability_table,
+    typical_weights,
+    typical_weights_text,
+    weights_only_table,
+    winning_table,
 )
 
 __all__ = [
@@ -100,6 +114,7 @@ __all__ = [
     "ReportContext",
     "ReportParams",
     "ReportText",
+    "SMAA_LABELS",
     "STYLER_UUID",
     "clear_context_memo",
     "decision_box",
@@ -107,6 +122,7 @@ __all__ = [
     "fig_locator",
     "fig_profile",
     "fig_rank",
+    "fig_typical_weights",
     "header",
     "indicator_dashboard",
     "load_context",
@@ -119,8 +135,14 @@ __all__ = [
     "provenance",
     "rivals_table",
     "robustness_summary",
+    "scenarios_table",
     "sobol_table",
+    "stability_table",
     "strengths_weaknesses",
+    "typical_weights",
+    "typical_weights_text",
+    "weights_only_table",
     "what_it_would_take",
     "what_it_would_take_text",
+    "winning_table",
 ]

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from smartcity_analysis.curated import loaders
-from smartcity_analysis.curated.inputs import data_frame
+from smartcity_analysis.curated.inputs import data_frame, user_supplied_files
 from smartcity_analysis.curated.regions import resolve_region
 from smartcity_analysis.errors import ComputationError, SmartcityError
 from smartcity_analysis.report.params import ReportParams
@@ -108,6 +108,12 @@ def _load_robustness(spec, params: ReportParams) -> Mapping[str, Any]:
         "summary": dict(res.summary),
         "sobol_regions": res.sobol_regions,
         "rank_draws": res.rank_draws,
+        # the SMAA answers (issue 13 items 6-7): pairwise winning indices, weight stability intervals
+        # of the cohort and of each region, the "without indicator X" scenarios
+        "winning": res.winning,
+        "region_stability": res.region_stability,
+        "stability": res.stability,
+        "scenarios": res.scenarios,
     }
 
 
@@ -196,7 +202,10 @@ def _build_shared_context(results: CohortResults, params: ReportParams) -> _Shar
     for ind in spec.indicators:
         if ind.derive is not None:
             codes += [c for c in (ind.derive.numerator, ind.derive.denominator) if c in wide.columns]
-    codes = list(dict.fromkeys(codes))
+    # history, flags and sources exist for the curated indicators; a user-supplied file has none of
+    # them (its values are in `values`; the methodology appendix names the file)
+    supplied = set(user_supplied_files(spec))
+    codes = [c for c in dict.fromkeys(codes) if c not in supplied]
     long = loaders.load_indicators(indicators=codes) if codes else pd.DataFrame(
         columns=["region_code", "year", "indicator", "value", "source_id", "flag"]
     )

@@ -62,12 +62,12 @@ class UncertaintySettings:
     leave_one_out : float
         Probability that a draw leaves one indicator out (chosen uniformly among the ``m``); 0 (the
         default, and what ``leave_one_out: true`` declares) keeps every indicator in every draw.
-    loo_scenarios : bool
-        Prepare the ``m`` "without indicator X" variants and report them as separate scenarios
-        (``leave_one_out: true`` in the spec).
     methods : bool
         Whether the method alternatives carried by the problem (normalisation, imputation,
         aggregation per level) are drawn; False keeps the nominal methods (e.g. weight-only analyses).
+    loo_scenarios : bool
+        Prepare the ``m`` "without indicator X" variants and report them as separate scenarios
+        (``leave_one_out: true`` in the spec).
 
     Notes
     -----

@@ -94,7 +94,10 @@ def weight_bounds(nominal, kind: str = "bounds", relative: float = 0.25):
 
     Returns
     -------
-    lower, upper : ndarray
+    lower : ndarray
+        Lowest admissible weight of each criterion.
+    upper : ndarray
+        Highest admissible weight of each criterion.
     """
     w0 = np.asarray(nominal, dtype=float)
     if w0.ndim != 1 or w0.size == 0 or (w0 < 0).any() or w0.sum() <= 0:

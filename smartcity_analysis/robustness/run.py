@@ -597,7 +597,7 @@ def run_robustness(
     regions, cohorts : DataFrame, optional
         Region table and actual cohorts (default: ``loaders``).
     progress : bool
-        tqdm progress bars.
+        Show tqdm progress bars.
     chunk_size : int
         Draws per vectorised chunk (does not change results).
     use_cache, refresh : bool

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-from smartcity_analysis.rendering import REPORT_TEMPLATE, execute_notebook, write_atomic
+from smartcity_analysis.files import write_atomic
+from smartcity_analysis.rendering import REPORT_TEMPLATE, execute_notebook
 from smartcity_analysis.report import ReportParams
 
 #: Where the committed golden notebooks live (this folder).
