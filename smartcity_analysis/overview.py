@@ -162,34 +162,26 @@ def cohort_runs(ctx: OverviewContext) -> dict:
 def criteria_table(ctx: OverviewContext) -> pd.DataFrame:
     """The declared criteria as the spec models them, one row per indicator, then one per data rule and
     quota: model (gate / scored / gate + scored / quota / unavailable), indicator, nominal level and
-    declared range of a gate, weight, coverage per data year and, per cohort, what the gate or the
-    quota did.
+    declared range of a gate, weight and coverage per data year (what each gate and the quota did per
+    cohort: :func:`gate_effects_table`).
 
     Returns
     -------
     DataFrame
-        Index ``criterion``; columns ``model, indicator, level, range, weight``, ``coverage <data
-        year> %`` for each of the spec's data years (share of the 514 regions with a published value
-        before any imputation; NaN when the indicator is unavailable or not in that year's data) and
-        ``per cohort`` (pool regions failing each gate, ``n fail + m missing``, from
-        :func:`~smartcity_analysis.engine.selection.reason_counts`; ``not applied`` for a rule whose
-        indicator has no data; whether the quota binds, from
-        :func:`~smartcity_analysis.engine.selection.quota_effect`).
+        Index ``criterion``; columns ``model, indicator, level, range, weight`` and ``% with data
+        <data year>`` for each of the spec's data years (share of the 514 regions with a published value
+        before any imputation; NaN when the indicator is unavailable or not in that year's data).
     """
     spec, res = ctx.spec, ctx.index_result
     registry = load_indicator_registry()
     runs = cohort_runs(ctx)
-    effects = gates.gate_effects(spec, runs)
     weights = (res.weights.set_index("indicator")["overall_weight"] if len(res.weights)
                else pd.Series(dtype=float))
     years = {run.cohort.data_year: run for run in runs.values()}
     rows = []
 
-    def _effect(rule_id: str) -> str:
-        return "; ".join(f"{y}: {t}" for y, t in effects.get(rule_id, {}).items())
-
     def _blank() -> dict:
-        return {f"coverage {y} %": np.nan for y in years}
+        return {f"% with data {y}": np.nan for y in years}
 
     for ind in spec.indicators:
         rules = gates.gate_rules(spec, ind.code)
@@ -205,9 +197,8 @@ def criteria_table(ctx: OverviewContext) -> pd.DataFrame:
         }
         for y, run in years.items():
             raw = run.result.raw
-            row[f"coverage {y} %"] = (round(100.0 * raw[ind.code].notna().mean(), 1)
+            row[f"% with data {y}"] = (round(100.0 * raw[ind.code].notna().mean(), 1)
                                       if ind.code in raw.columns else np.nan)
-        row["per cohort"] = " | ".join(_effect(r.id) for r in rules)
         rows.append(row)
     for rule in spec.eligibility:
         if rule.kind == "threshold":
@@ -217,7 +208,7 @@ def criteria_table(ctx: OverviewContext) -> pd.DataFrame:
                      else f"region type ({rule.id})", "model": "gate (data)" if completeness else "gate",
                      "indicator": "-", "level": gates.level_text(rule, registry),
                      "range": gates.range_text(spec, rule, registry), "weight": "gate only",
-                     **_blank(), "per cohort": _effect(rule.id)})
+                     **_blank()})
     q = spec.quotas
     if q.active:
         level = []
@@ -227,9 +218,30 @@ def criteria_table(ctx: OverviewContext) -> pd.DataFrame:
             level.append(f"≤ {q.max_per_province} per province")
         level += [f"{tm.type} share in [{tm.min_share}, {tm.max_share}]" for tm in q.type_mix]
         rows.append({"criterion": "pemerataan (equity quota)", "model": "quota", "indicator": "island_group",
-                     "level": "; ".join(level), "range": "not varied", "weight": "-", **_blank(),
-                     "per cohort": _effect("quota")})
+                     "level": "; ".join(level), "range": "not varied", "weight": "-", **_blank()})
     return pd.DataFrame(rows).set_index("criterion")
+
+
+def gate_effects_table(ctx: OverviewContext) -> pd.DataFrame:
+    """Per gate and quota, per cohort of the spec: what it did to the pool.
+
+    Returns
+    -------
+    DataFrame
+        Index ``gate`` (rule id and reason code, then ``quota``); one column per cohort year: pool
+        regions failing the gate, ``n fail + m missing`` (from
+        :func:`~smartcity_analysis.engine.selection.reason_counts`), ``not applied (no data Y)`` for a
+        rule whose indicator has no data in the cohort's data year, and for the quota ``binds: i in, o
+        out`` or ``does not bind`` (:func:`~smartcity_analysis.engine.selection.quota_effect`).
+    """
+    spec = ctx.spec
+    effects = gates.gate_effects(spec, cohort_runs(ctx))
+    labels = {r.id: f"{r.id} ({r.reason})" for r in spec.eligibility}
+    labels["quota"] = "quota"
+    rows = {labels[k]: v for k, v in effects.items() if v}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "gate"
+    return out
 
 
 def coverage_by_region(ctx: OverviewContext) -> pd.DataFrame:
@@ -256,8 +268,9 @@ def coverage_by_region(ctx: OverviewContext) -> pd.DataFrame:
 
 def unmeasured_criteria(ctx: OverviewContext) -> Markdown:
     """What is really missing: the criteria the spec declares without data (never filled in), the gates
-    not applied in a cohort (their indicator has no data in its data year), and the regions missing values
-    by nature (the DKI administrative units: no own budget)."""
+    not applied in a cohort (their indicator has no data in its data year), what the gates and the quota
+    did per cohort (:func:`gate_effects_table`, as a Markdown table), and the regions missing values by
+    nature (the DKI administrative units: no own budget)."""
     names = {i.code: i.name or i.code for i in ctx.spec.indicators}
     codes = [i.code for i in ctx.spec.indicators if i.availability != "measured"]
     excluded = ctx.index_result.excluded
@@ -273,6 +286,14 @@ def unmeasured_criteria(ctx: OverviewContext) -> Markdown:
                for y, run in runs.items() for rid in run.skipped_rules]
     if skipped:
         parts.append("**Gates not applied**: " + "; ".join(skipped) + ": nobody is gated on them there.")
+    effects = gate_effects_table(ctx)
+    if len(effects):
+        head = "| gate | " + " | ".join(f"cohort {c}" for c in effects.columns) + " |"
+        sep = "|---" * (len(effects.columns) + 1) + "|"
+        body = ["| " + " | ".join([str(g), *map(str, r)]) + " |" for g, r in zip(effects.index,
+                                                                             effects.to_numpy(), strict=True)]
+        parts.append("**What the gates and the quota did** (pool regions failing each gate; whether the "
+                     "quota binds):\n\n" + "\n".join([head, sep, *body]))
     cov = coverage_by_region(ctx)
     nature = cov.index[cov["missing by nature"] != ""]
     if len(nature):

@@ -90,8 +90,8 @@ def test_criteria_table_lists_every_declared_criterion(ctx):
     assert crit.shape[1] <= 10
     ind = crit.iloc[:n]
     unavailable = ind[ind["model"] == "unavailable"]
-    cov = [c for c in crit.columns if c.startswith("coverage ")]
-    assert cov == ["coverage 2016 %", "coverage 2017 %", "coverage 2018 %"]  # the spec's data years
+    cov = [c for c in crit.columns if c.startswith("% with data ")]
+    assert cov == ["% with data 2016", "% with data 2017", "% with data 2018"]  # the spec's data years
     assert unavailable[cov].isna().all().all()  # never filled in
     text = overview.unmeasured_criteria(ctx)
     for name in unavailable.index:
@@ -124,21 +124,23 @@ def test_criteria_table_v2_models_levels_and_cohort_effects(ctx):
     assert crit.loc["fiscal_capacity", "level"] == "≥ 80 bn IDR"
     assert crit.loc["fiscal_capacity", "range"] == "40–180 bn IDR"
     assert crit.loc["bpk_opinion", "range"] == "2.5–3.5: WDP or better … WTP only"
-    assert crit.loc["fiscal_capacity", "coverage 2017 %"] == round(100 * 508 / 514, 1)
-    assert np.isnan(crit.loc["apbd_on_time", "coverage 2016 %"])  # APBD years 2017-2019 only
+    assert crit.loc["fiscal_capacity", "% with data 2017"] == round(100 * 508 / 514, 1)
+    assert np.isnan(crit.loc["apbd_on_time", "% with data 2016"])  # APBD years 2017-2019 only
     runs = overview.cohort_runs(ctx)
     assert list(runs) == [2017, 2018, 2019]
     counts = reason_counts(runs[2018].table)
     n, m = counts["BUDGET_BELOW_LEVEL"], counts["BUDGET_BELOW_LEVEL:missing"]
     assert m == 6
-    assert f"2018: {n} fail + 6 missing" in crit.loc["fiscal_capacity", "per cohort"]
-    assert "2017: not applied (no data 2016)" in crit.loc["apbd_on_time", "per cohort"]
+    eff = overview.gate_effects_table(ctx)
+    assert list(eff.columns) == [2017, 2018, 2019]
+    assert eff.loc["budget_level (BUDGET_BELOW_LEVEL)", 2018] == f"{n} fail + 6 missing"
+    assert eff.loc["admin_apbd (ADMIN_APBD_LATE)", 2017] == "not applied (no data 2016)"
     taken_in, left_out = quota_effect(runs[2017])
     assert (len(taken_in), len(left_out)) == (4, 4)
-    assert crit.loc["island_group", "per cohort"] == (
-        "2017: binds: 4 in, 4 out; 2018: does not bind; 2019: does not bind")
+    assert list(eff.loc["quota"]) == ["binds: 4 in, 4 out", "does not bind", "does not bind"]
     text = overview.unmeasured_criteria(ctx)
     assert "**Gates not applied**: admin_apbd in cohort 2017 (no data for data year 2016)" in text
+    assert "| quota | binds: 4 in, 4 out | does not bind | does not bind |" in text
     assert "**Missing by nature**: 6 regions" in text and "Kota Jakarta Pusat" in text
 
 

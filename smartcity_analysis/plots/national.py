@@ -44,11 +44,11 @@ def coverage_chart(criteria: pd.DataFrame, *, ax=None):
     Parameters
     ----------
     criteria : DataFrame
-        :func:`smartcity_analysis.overview.criteria_table` (index criterion; ``coverage <year> %``
+        :func:`smartcity_analysis.overview.criteria_table` (index criterion; ``% with data <year>``
         columns, ``model``); rows without any coverage column value that are not indicators (data
         rules, quotas) are left out.
     """
-    cols = [c for c in criteria.columns if str(c).startswith("coverage ") and str(c).endswith(" %")]
+    cols = [c for c in criteria.columns if str(c).startswith("% with data ")]
     crit = criteria[criteria["indicator"].astype(str).str.fullmatch(r"[a-z0-9_]+")
                     & (criteria["model"].astype(str) != "quota")]
     n, k = len(crit), max(len(cols), 1)
@@ -61,7 +61,7 @@ def coverage_chart(criteria: pd.DataFrame, *, ax=None):
         cov = pd.to_numeric(crit[col], errors="coerce")
         y = y0 + 0.4 - (j + 0.5) * height
         ax.barh(y, cov.fillna(0).to_numpy(), height=height * 0.9, color=shades[j % len(shades)],
-                label=col.removeprefix("coverage ").removesuffix(" %"))
+                label=col.removeprefix("% with data "))
         for yi, c, u in zip(y, cov, unavailable, strict=True):
             text = f"{c:.0f}%" if np.isfinite(c) else ("unavailable" if u else "no data")
             if u and j:
