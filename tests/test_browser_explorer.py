@@ -115,6 +115,7 @@ def test_parametrised_copy_gets_cohort_and_an_absolute_spec(tmp_path, monkeypatc
     ns: dict = {}
     exec(nb.cells[at].source, ns)
     assert ns["cohort"] == 2019 and ns["spec"] == str(tmp_path / "mine.yml")
+    assert explore.JUPYTERLAB_HINT not in "".join(c.source for c in nb.cells)
 
 
 def test_url_is_on_loopback(server):
@@ -145,6 +146,7 @@ def test_explorer_loads_and_a_weight_slider_changes_the_selection(server, chromi
         page.goto(server["url"], timeout=90_000)
         page.wait_for_selector(".widget-slider", timeout=90_000)
         assert "build_explorer" not in page.content()  # code hidden
+        assert "Criteria explorer" in page.inner_text("body") and "JupyterLab" not in page.inner_text("body")
         labels = page.locator(".widget-slider .widget-label").all_inner_texts()
         assert any("Kemampuan Keuangan" in t for t in labels) and "cohort size" in labels
         slider = page.locator(".widget-slider", has_text="Kemampuan Keuangan")

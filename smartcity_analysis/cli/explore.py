@@ -78,6 +78,9 @@ def parametrised_notebook(folder: Path, *, cohort: int, spec: str) -> Path:
     style = nbformat.v4.new_code_cell(VOILA_STYLE)
     style.metadata["tags"] = ["voila-style"]
     nb.cells[at + 1:at + 1] = [cell, style]
+    for c in nb.cells:  # the controls are interactive here too: drop the JupyterLab-only hint
+        if c.cell_type == "markdown":
+            c.source = c.source.replace(" " + JUPYTERLAB_HINT, "").replace(JUPYTERLAB_HINT, "")
     path = Path(folder) / NOTEBOOK
     nbformat.write(nb, path)
     return path
@@ -134,6 +137,10 @@ VOILA_STYLE = (
     "from IPython.display import HTML, display\n"
     "display(HTML('<style>.widget-hbox > .widget-vbox { flex-shrink: 0; }</style>'))\n"
 )
+
+
+#: A sentence of the notebook's introduction that is true in JupyterLab only (left out of the copy).
+JUPYTERLAB_HINT = "Run the notebook in JupyterLab for the interactive controls."
 
 
 class _Stop(Exception):
