@@ -180,7 +180,7 @@ def revealed_place_table(ctx: ReportContext):
     res = _search(ctx)
     if res is None:
         return ReportText("The region's place under the revealed model is not available.")
-    r = criteria_search.region_revealed(res, ctx.region_code)
+    r = criteria_search.region_revealed(res, ctx.region_code).sort_values("cohort_year")
     if r.empty:
         return ReportText(f"{_esc(ctx.name)} was in no cohort pool of the revealed-criteria fit.")
     out = pd.DataFrame({
