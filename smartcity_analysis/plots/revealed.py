@@ -112,5 +112,7 @@ def cohort_curves(result, years, *, kind: str = "roc", which: str = "out", axes=
         ax.yaxis.label.set_fontsize(7)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=6, frameon=False)
-    axes[0].figure.tight_layout()
+    fig = axes[0].figure
+    if fig.get_layout_engine() is None:  # the report style sets constrained layout; keep it
+        fig.tight_layout()
     return axes
