@@ -50,6 +50,7 @@ __all__ = [
     "cache_key",
     "cached",
     "entry_dir",
+    "lookup",
     "load_tables",
     "save_tables",
 ]
@@ -130,6 +131,26 @@ def entry_dir(kind: str, key_parts: Any, root: str | os.PathLike | None = None) 
 
 def _is_complete(directory: Path) -> bool:
     return (directory / _KEY_FILE).is_file()
+
+
+def lookup(kind: str, key_parts: Any, load: Callable[[Path], Any], *,
+           root: str | os.PathLike | None = None) -> Any | None:
+    """The stored result of ``(kind, key_parts)``, or None when there is none: never computes.
+
+    For a document that may show a heavy result only when it already exists (the region report's
+    P(selected) under the revealed spec) and must not start a Monte Carlo run per report.
+
+    Parameters
+    ----------
+    kind, key_parts, load, root
+        As :func:`cached`.
+
+    Returns
+    -------
+    object or None
+    """
+    target = entry_dir(kind, key_parts, root)
+    return load(target) if _is_complete(target) else None
 
 
 def cached(

@@ -6,7 +6,8 @@
 the declared criteria and which have data; distributions, correlations and Cronbach's alpha; the nominal
 selection of the spec against the actual cohort; robustness (the contestable regions, the audit figures
 with their Monte Carlo uncertainty, how settled the cohort is); weights revealed by
-the actual cohort; spatial equity (Java versus outside Java, provinces).
+the actual cohort; the model comparison of the revealed criteria (stated spec, each family,
+baselines; in and out of sample; ROC and precision at k per cohort); spatial equity (Java versus outside Java, provinces).
 
 The cohort results (index build, selection, robustness, explanation) come from
 :func:`smartcity_analysis.results.load_cohort_results`, the one memo shared with the region reports, the
@@ -24,6 +25,7 @@ from smartcity_analysis.curated.inputs import spec_frames
 from smartcity_analysis.curated.loaders import load_indicator_registry, load_regions
 from smartcity_analysis.engine.diagnostics import correlation_matrix, cronbach_alpha
 from smartcity_analysis.engine.selection import run_cohorts
+from smartcity_analysis.explanation import criteria_search
 from smartcity_analysis.explanation.revealed import auc_score, fit_logistic_weights
 from smartcity_analysis.report import gates
 from smartcity_analysis.results import CohortResults, RunParams, load_cohort_results
@@ -547,6 +549,76 @@ def validation_table(ctx: OverviewContext) -> pd.DataFrame:
                         "precision at k (out)": v.get("precision_at_k_out")})
     out.index.name = "weights"
     return out.round(3)
+
+
+def _revealed_search(ctx: OverviewContext):
+    """The cached explanation when it holds the revealed-criteria search, else None."""
+    res = ctx.results.explanation_result
+    if res is None or "revealed_scores" not in res.tables or "revealed" not in res.summary:
+        return None
+    return res
+
+
+def _per_cohort(rows: pd.DataFrame, col: str, digits: int) -> str:
+    vals = rows.sort_values("cohort_year")[col]
+    return " / ".join("-" if not np.isfinite(v) else f"{v:.{digits}f}" for v in vals.astype(float))
+
+
+def model_comparison_table(ctx: OverviewContext) -> pd.DataFrame:
+    """The stated spec, each revealed family and the baselines, in and out of sample.
+
+    One row per model; per-cohort figures as ``2017 / 2018 / 2019`` (held-out cohorts of the nested
+    leave-one-cohort-out), the mean out-of-sample AUC with its paired-bootstrap interval, and whether
+    the data can separate the model from the chosen one (:func:`~smartcity_analysis.explanation.
+    criteria_search.model_comparison`). The spec's row is its own score, not fitted (in = out).
+
+    Returns
+    -------
+    DataFrame
+        Index ``model``; 8 columns. Empty when the explanation has no revealed-criteria search.
+    """
+    cols = ["AUC in", "AUC out", "P@k out", "Brier out", "mean AUC out [95 %]", "p (out)",
+            "separable from chosen", "chosen"]
+    res = _revealed_search(ctx)
+    if res is None:
+        return pd.DataFrame(columns=cols).rename_axis("model")
+    comp = criteria_search.model_comparison(res, spec_label=f"{ctx.spec.id} (stated)")
+    rows = {}
+    for method, g in comp.groupby("method", sort=False):
+        first = g.iloc[0]
+        stated = not np.isfinite(float(first["mean_auc_out"]))
+        rows[method] = {
+            "AUC in": _per_cohort(g, "auc_in", 2),
+            "AUC out": "(not fitted: = in)" if stated else _per_cohort(g, "auc_out", 2),
+            "P@k out": _per_cohort(g, "precision_at_k_out", 2),
+            "Brier out": _per_cohort(g, "brier_out", 3),
+            "mean AUC out [95 %]": "-" if stated else (f"{first['mean_auc_out']:.3f} "
+                                                        f"[{first['ci_low']:.3f}, {first['ci_high']:.3f}]"),
+            "p (out)": "-" if stated else f"{g['p_value_out'].astype(float).max():.3f}",
+            "separable from chosen": "-" if stated or bool(first["chosen"]) else (
+                "yes" if bool(first["separable_from_chosen"]) else "no"),
+            "chosen": "yes" if bool(first["chosen"]) else "",
+        }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("model")
+
+
+def fig_model_curves(ctx: OverviewContext, kind: str = "roc", which: str = "out"):
+    """ROC (``kind="roc"``) or precision-at-k curves of every revealed family, one panel per cohort
+    (:func:`smartcity_analysis.plots.revealed.cohort_curves`); None when the explanation has no
+    revealed-criteria search.
+
+    Returns
+    -------
+    numpy array of matplotlib Axes or None
+    """
+    res = _revealed_search(ctx)
+    if res is None:
+        return None
+    # matplotlib only where a figure is drawn (a kernel): the CLI imports this module too
+    from smartcity_analysis.plots.revealed import cohort_curves
+
+    years = sorted(int(y) for y in res.tables["revealed_scores"]["cohort_year"].unique())
+    return cohort_curves(res, years, kind=kind, which=which)
 
 
 def _revealed_here(ctx: OverviewContext) -> pd.DataFrame:

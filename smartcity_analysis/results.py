@@ -29,7 +29,12 @@ from smartcity_analysis.explanation import load_or_run_explanation
 from smartcity_analysis.paths import data_dir, specs_dir
 from smartcity_analysis.spec import DEFAULT_SPEC, Spec, resolve_spec, spec_location
 
-__all__ = ["CohortResults", "RunParams", "canonical_spec", "check_parameters", "load_cohort_results"]
+__all__ = ["REVEALED_SPEC", "CohortResults", "RunParams", "canonical_spec", "check_parameters",
+           "load_cohort_results", "load_revealed"]
+
+#: The shipped spec of the revealed model (``smartcity explain --export-spec``; issue 14): the
+#: documents show it beside the stated spec.
+REVEALED_SPEC = "revealed_2017_2019"
 
 _DEFAULTS = robustness.RobustnessSettings()
 
@@ -328,3 +333,59 @@ def prepare_shared_results(
     except Exception as exc:  # the documents state what is missing
         if progress:
             sys.stderr.write(f"smartcity: warning: shared results incomplete ({type(exc).__name__}: {exc})\n")
+
+
+@dataclass(frozen=True)
+class RevealedResults:
+    """The revealed model's nominal run of a cohort, and its robustness only if already cached.
+
+    Attributes
+    ----------
+    spec : Spec
+        :data:`REVEALED_SPEC`.
+    run : CohortSelection
+    robustness_result : RobustnessResult or None
+        None when no robustness run of the revealed spec with these settings is cached (it is never
+        computed here: a 10 000-draw run per report would be far too slow).
+    settings : RobustnessSettings
+        The settings looked up (the documents' own, so ``smartcity robustness --spec
+        revealed_2017_2019`` with the same draws and seed fills that entry).
+    """
+
+    spec: Spec
+    run: CohortSelection
+    robustness_result: Any
+    settings: Any
+
+
+@functools.lru_cache(maxsize=8)
+def _revealed_runs(until: int, spec_hash: str, data: tuple) -> dict:
+    del spec_hash, data  # key parts only
+    spec = resolve_spec(REVEALED_SPEC)
+    return run_cohorts(spec, until=until, indicators=spec_frames(spec, until=until))
+
+
+def load_revealed(params: RunParams) -> RevealedResults:
+    """The revealed model (:data:`REVEALED_SPEC`) for the cohort of ``params`` (run memoised per
+    process; robustness looked up in the cache, never computed).
+
+    Parameters
+    ----------
+    params : RunParams
+        Cohort, draws and seed (the spec field is ignored: this is always the revealed spec).
+
+    Returns
+    -------
+    RevealedResults
+
+    Raises
+    ------
+    SpecError
+        When the revealed spec is missing or does not declare the cohort.
+    """
+    spec = resolve_spec(REVEALED_SPEC)
+    spec.cohort(params.cohort)
+    runs = _revealed_runs(int(params.cohort), spec.spec_hash, _data_stamp(spec))
+    settings = params.settings()
+    rob = robustness.cached_robustness(spec, settings, cohort=params.cohort)
+    return RevealedResults(spec=spec, run=runs[params.cohort], robustness_result=rob, settings=settings)

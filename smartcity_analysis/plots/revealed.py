@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import roc_curve
 
-__all__ = ["precision_at_k_curves", "roc_curves"]
+__all__ = ["cohort_curves", "precision_at_k_curves", "roc_curves"]
 
 
 def _scores(result, cohort_year: int, which: str):
@@ -77,3 +77,42 @@ def precision_at_k_curves(result, cohort_year: int, *, which: str = "out", k_max
            title=f"{cohort_year}: precision at k ({which} of sample)")
     ax.legend(fontsize=7, frameon=False)
     return ax
+
+
+#: The curve functions :func:`cohort_curves` draws, by name.
+CURVES = {"roc": roc_curves, "precision_at_k": precision_at_k_curves}
+
+
+def cohort_curves(result, years, *, kind: str = "roc", which: str = "out", axes=None):
+    """One panel per cohort of :func:`roc_curves` or :func:`precision_at_k_curves`, side by side.
+
+    Parameters
+    ----------
+    result : ExplanationResult
+    years : sequence of int
+        Cohort years, one panel each.
+    kind : {"roc", "precision_at_k"}
+    which : {"out", "in"}
+    axes : sequence of matplotlib Axes, optional
+        One per year; default a new figure with one row of panels.
+
+    Returns
+    -------
+    numpy array of matplotlib Axes
+    """
+    years = [int(y) for y in years]
+    if axes is None:
+        _, axes = plt.subplots(1, len(years), figsize=(3.0 * len(years), 3.0), squeeze=False)
+        axes = axes[0]
+    axes = np.asarray(axes).ravel()
+    for year, ax in zip(years, axes, strict=True):
+        CURVES[kind](result, year, which=which, ax=ax)
+        ax.title.set_fontsize(8)
+        ax.xaxis.label.set_fontsize(7)
+        ax.yaxis.label.set_fontsize(7)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6, frameon=False)
+    fig = axes[0].figure
+    if fig.get_layout_engine() is None:  # the report style sets constrained layout; keep it
+        fig.tight_layout()
+    return axes

@@ -29,6 +29,11 @@ function                  content
 :func:`winning_table`     P(placed above) each of its nearest rivals (pairwise winning indices)
 :func:`stability_table`   stability interval of each weight (region, cohort; who enters/leaves)
 :func:`scenarios_table`   "without indicator X" scenarios
+:func:`revealed_decision` the stated spec and the revealed model side by side (decision, place,
+                          P(selected) when a robustness run of the revealed spec is cached)
+:func:`revealed_text`, :func:`revealed_weights_table`, :func:`revealed_place_table`
+                          what the actual choices imply: revealed weights with intervals, the
+                          region's place under them
 :func:`what_it_would_take_text`, :func:`what_it_would_take`
                           gap to the cutoff and counterfactual changes (single indicator, combined)
 :func:`not_measured`      what is really missing (criteria, gates not applied, own values), the
@@ -83,6 +88,12 @@ from smartcity_analysis.report.profile import (
     profile_table,
     strengths_weaknesses,
 )
+from smartcity_analysis.report.revealed import (
+    revealed_decision,
+    revealed_place_table,
+    revealed_text,
+    revealed_weights_table,
+)
 from smartcity_analysis.report.text import (
     STYLER_UUID,
     ReportText,
@@ -133,6 +144,10 @@ __all__ = [
     "profile_styled",
     "profile_table",
     "provenance",
+    "revealed_decision",
+    "revealed_place_table",
+    "revealed_text",
+    "revealed_weights_table",
     "rivals_table",
     "robustness_summary",
     "scenarios_table",

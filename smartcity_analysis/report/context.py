@@ -23,7 +23,7 @@ from smartcity_analysis.curated.regions import resolve_region
 from smartcity_analysis.errors import ComputationError, SmartcityError
 from smartcity_analysis.report.params import ReportParams
 from smartcity_analysis.report.text import _isnum
-from smartcity_analysis.results import CohortResults, load_cohort_results
+from smartcity_analysis.results import CohortResults, load_cohort_results, load_revealed
 from smartcity_analysis.spec import spec_location
 
 
@@ -64,6 +64,10 @@ class ReportContext:
     #: The cohort's :class:`~smartcity_analysis.engine.selection.CohortSelection` (``skipped_rules``,
     #: ``order``, ``selected``: what the decision box needs for rules not applied and the quota line).
     run: Any = None
+    #: The revealed model (:func:`~smartcity_analysis.results.load_revealed`): ``spec``, ``run``
+    #: (its :class:`CohortSelection`), ``robustness`` (cached result or None), ``settings``.
+    revealed: Mapping[str, Any] = field(default_factory=dict)
+    revealed_status: Availability = Availability(False, "the revealed model was not loaded")
 
     @property
     def name(self) -> str:
@@ -128,6 +132,14 @@ def _load_explanation(spec, params: ReportParams) -> Mapping[str, Any]:
     return {"tables": dict(res.tables), "summary": dict(res.summary)}
 
 
+def _load_revealed(spec, params: ReportParams) -> Mapping[str, Any]:
+    """The revealed model beside the stated one: its nominal run of the cohort (memoised per process)
+    and its robustness only when already cached (never a Monte Carlo run per report)."""
+    rev = load_revealed(params)
+    return {"spec": rev.spec, "run": rev.run, "robustness": rev.robustness_result,
+            "settings": rev.settings}
+
+
 @dataclass(frozen=True)
 class _SharedContext:
     """The part of a report's context that is the same for every region of one set of shared results
@@ -151,6 +163,8 @@ class _SharedContext:
     rob_status: Availability
     expl: Mapping[str, Any]
     expl_status: Availability
+    revealed: Mapping[str, Any] = field(default_factory=dict)
+    revealed_status: Availability = Availability(False, "the revealed model was not loaded")
 
 
 # Memo of the region-independent context, on top of the shared results' own memo
@@ -168,11 +182,12 @@ def _shared_context(params: ReportParams) -> _SharedContext:
     # the results object is the key: a new spec, data or settings gives a new one (its own memo is
     # keyed on their content); the loaders are part of it so a replaced loader (tests) never gets
     # another one's results
-    key = (id(results), _load_robustness, _load_explanation)
+    key = (id(results), _load_robustness, _load_explanation, _load_revealed)
     shared = _SHARED_MEMO.get(key)
     if shared is None or shared.results is not results:
         shared = _build_shared_context(results, params)
-        if not (shared.rob_status.ok and shared.expl_status.ok and not shared.notes):
+        if not (shared.rob_status.ok and shared.expl_status.ok and shared.revealed_status.ok
+                and not shared.notes):
             return shared  # a failed optional load is retried on the next report, not remembered
         if len(_SHARED_MEMO) >= _SHARED_MEMO_MAX:
             _SHARED_MEMO.pop(next(iter(_SHARED_MEMO)))
@@ -231,11 +246,12 @@ def _build_shared_context(results: CohortResults, params: ReportParams) -> _Shar
 
     rob, rob_status = _optional(lambda: _load_robustness(spec, params), "robustness analysis")
     expl, expl_status = _optional(lambda: _load_explanation(spec, params), "explanation")
+    revealed, revealed_status = _optional(lambda: _load_revealed(spec, params), "revealed model")
     return _SharedContext(
         results=results, spec=spec, cohort=cohort, regions=regions, result=result, selection=selection,
         values=values, long=long, flags=flags, sources_used=sources_used, registry=registry,
         sources=sources, data_hash=data_hash, notes=tuple(notes), rob=rob, rob_status=rob_status,
-        expl=expl, expl_status=expl_status,
+        expl=expl, expl_status=expl_status, revealed=revealed, revealed_status=revealed_status,
     )
 
 
@@ -298,6 +314,8 @@ def load_context(params: ReportParams) -> ReportContext:
         data_hash=data_hash,
         notes=tuple(notes),
         run=shared.results.run,
+        revealed=shared.revealed,
+        revealed_status=shared.revealed_status,
     )
 
 

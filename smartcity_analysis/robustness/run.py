@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from smartcity_analysis import __version__
-from smartcity_analysis.cache import cached, load_tables, save_tables
+from smartcity_analysis.cache import cached, load_tables, lookup, save_tables
 from smartcity_analysis.curated.inputs import data_key, spec_frames
 from smartcity_analysis.errors import ComputationError, InputError
 from smartcity_analysis.robustness.answers import (
@@ -52,6 +52,7 @@ __all__ = [
     "ALGORITHM_VERSION",
     "RobustnessResult",
     "RobustnessSettings",
+    "cached_robustness",
     "classify",
     "load_or_run_robustness",
     "run_robustness",
@@ -627,6 +628,21 @@ def run_robustness(
             f"RobustnessSettings, got {type(settings).__name__} {settings!r}. Pass the cohort year "
             "as cohort=..."
         )
+    spec, year, settings, data, key = _cache_entry(spec, settings, cohort, data, draws, seed, sobol_base)
+
+    def compute():
+        return _compute(
+            spec, year, settings, data, regions, cohorts, progress, chunk_size
+        ).tables()
+
+    tables = cached(
+        "robustness", key, compute, save_tables, load_tables, refresh=refresh, use_cache=use_cache
+    )
+    return _from_tables(tables)
+
+
+def _cache_entry(spec, settings, cohort, data, draws, seed, sobol_base):
+    """The one rule turning a call's arguments into (spec, year, settings, data, cache key)."""
     spec = resolve_spec(spec)
     year = spec.cohorts[0].year if cohort is None else int(cohort)
     coh = spec.cohort(year)
@@ -647,15 +663,10 @@ def run_robustness(
         "algorithm": ALGORITHM_VERSION,
         "package": __version__,
     }
+    return spec, year, settings, data, key
 
-    def compute():
-        return _compute(
-            spec, year, settings, data, regions, cohorts, progress, chunk_size
-        ).tables()
 
-    tables = cached(
-        "robustness", key, compute, save_tables, load_tables, refresh=refresh, use_cache=use_cache
-    )
+def _from_tables(tables) -> RobustnessResult:
     return RobustnessResult(
         regions=tables["regions"],
         summary=tables["summary"],
@@ -668,6 +679,26 @@ def run_robustness(
             "region_stability", pd.DataFrame(columns=REGION_STABILITY_COLUMNS)
         ),
     )
+
+
+def cached_robustness(spec, settings: RobustnessSettings | None = None, *, cohort: int | None = None,
+                      data: Mapping | None = None, draws: int | None = None, seed: int | None = None,
+                      sobol_base: int | None = None) -> RobustnessResult | None:
+    """The robustness result :func:`run_robustness` would return with these arguments, if it is
+    already cached; None otherwise (this never runs the Monte Carlo).
+
+    Parameters
+    ----------
+    spec, settings, cohort, data, draws, seed, sobol_base
+        As :func:`run_robustness` (the same cache key).
+
+    Returns
+    -------
+    RobustnessResult or None
+    """
+    *_, key = _cache_entry(spec, settings, cohort, data, draws, seed, sobol_base)
+    tables = lookup("robustness", key, load_tables)
+    return None if tables is None else _from_tables(tables)
 
 
 def load_or_run_robustness(
