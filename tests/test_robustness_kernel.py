@@ -97,6 +97,19 @@ def test_select_top_k_hand_worked_with_ties_and_caps():
     assert sel.tolist() == [[False, False, True, True, False, False]]
 
 
+def test_select_top_k_breaks_ties_with_per_draw_keys_then_tie_order():
+    # three regions tied at 0 (a geometric index with a zero component); the key (lower wins, NaN
+    # last) differs between the two draws, as a pillar score of the draw does; a tie of the key goes
+    # to tie_order (the region code)
+    scores = np.array([[0.0, 3.0, 0.0, 0.0], [0.0, 3.0, 0.0, 0.0]])
+    eligible = np.ones((2, 4), dtype=bool)
+    key = np.array([[-2.0, -9.0, -5.0, -5.0], [np.nan, -9.0, -1.0, -4.0]])
+    _, rank = select_top_k(scores, eligible, 2, np.arange(4), tie_keys=[key])
+    assert rank.tolist() == [[4, 1, 2, 3], [4, 1, 3, 2]]
+    _, plain = select_top_k(scores, eligible, 2, np.arange(4))
+    assert plain.tolist() == [[2, 1, 3, 4], [2, 1, 3, 4]]
+
+
 def _quotas(n=6, province=None, cap=None, outside=None, min_outside=0, types=None, tmin=0, tmax=99):
     return QuotaArrays(
         province=np.zeros(n, dtype=np.int64) if province is None else np.asarray(province),

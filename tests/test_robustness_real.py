@@ -48,8 +48,26 @@ def test_nominal_plan_reproduces_engine_selection(prepared_2018):
 
 @pytest.fixture(scope="module")
 def six_pillars_2018():
-    """six_pillars: COINr's rule log-transforms some of its indicators (the case of defect 3)."""
+    """six_pillars: explicit log and log1p transforms, fixed-quantile winsorisation, a geometric
+    index, and a tie-breaking key that is a pillar score (economy)."""
     return problem_from_spec(specs_dir() / "six_pillars.yml", 2018)
+
+
+@pytest.fixture(scope="module")
+def six_pillars_coinr_2018():
+    """six_pillars read as its version 1.0 (COINr's outlier rule, no log1p transforms): the rule
+    log-treats night lights and households without electricity (the case of defect 3)."""
+    from smartcity_analysis.spec import MethodChoice, load_spec
+
+    spec = load_spec(specs_dir() / "six_pillars.yml")
+    indicators = tuple(
+        dataclasses.replace(ind, transform=None) if ind.transform == "log1p" else ind
+        for ind in spec.indicators
+    )
+    methods = dataclasses.replace(spec.methods, outliers=MethodChoice("coinr"))
+    return problem_from_spec(
+        dataclasses.replace(spec, indicators=indicators, methods=methods), 2018
+    )
 
 
 @pytest.fixture(scope="module")
@@ -122,12 +140,18 @@ def test_vectorised_equals_reference_where_quotas_bind_and_everything_varies(bin
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["prepared_2018", "six_pillars_2018"])
+@pytest.mark.parametrize(
+    "which", ["prepared_2018", "six_pillars_2018", "six_pillars_coinr_2018"]
+)
 def test_vectorised_equals_reference_with_value_noise(which, request):
     # noisy draws re-enter the engine below the orchestrator (its own step functions); six_pillars
-    # has log-treated indicators, a geometric index and bounds on the weights
+    # has log/log1p-transformed indicators, a geometric index, bounds on the weights and ties of the
+    # index (percentile ranks of 0/1 indicators under a geometric mean give 0) broken by the draw's
+    # own economy pillar score; its COINr reading has log-treated indicators
     problem, settings, ctx = request.getfixturevalue(which)
     assert settings.noise > 0
+    if which.startswith("six_pillars"):
+        assert problem.tie_keys is not None
     plan = draw_plan(problem, settings, 12 if which == "prepared_2018" else 6, seed=5)
     assert (plan.noise_seed >= 0).all()
     fast = evaluate_plan(problem, plan, chunk_size=5)
@@ -141,13 +165,18 @@ def test_vectorised_equals_reference_with_value_noise(which, request):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["prepared_2018", "six_pillars_2018"])
+@pytest.mark.parametrize(
+    "which", ["prepared_2018", "six_pillars_2018", "six_pillars_coinr_2018"]
+)
 def test_noise_machinery_reproduces_engine_normalisation(which, request):
     # replaying the nominal treatment on noise-free values gives the engine's normalised values,
-    # including the indicators COINr's rule log-transforms (the case defect 3 got wrong)
+    # including explicit log1p transforms and the indicators COINr's rule log-transforms (the case
+    # defect 3 got wrong)
     problem, _, _ = request.getfixturevalue(which)
     assert (problem.treatments == 1).any()
     if which == "six_pillars_2018":
+        assert "log1p" in problem.transforms
+    if which == "six_pillars_coinr_2018":
         assert (problem.treatments == 2).any()
     for i in range(len(problem.imputers)):
         base = treat_noisy(
@@ -162,10 +191,10 @@ def test_noise_machinery_reproduces_engine_normalisation(which, request):
 
 
 @pytest.mark.slow
-def test_noise_is_relative_on_the_published_scale(six_pillars_2018):
+def test_noise_is_relative_on_the_published_scale(six_pillars_coinr_2018):
     # a log-treated indicator: the noisy treated value is the treatment of x (1 + e), so the implied
     # relative change on the published scale is exactly the drawn factor, never a sign flip
-    problem, _, _ = six_pillars_2018
+    problem, _, _ = six_pillars_coinr_2018
     j = int(np.flatnonzero(problem.treatments[0, 0] == 2)[0])
     x = problem.imputed[0, 0][None]
     f = np.ones_like(x)

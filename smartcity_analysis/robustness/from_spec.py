@@ -205,11 +205,12 @@ def problem_from_spec(
     one ``build_index`` per (imputation alternative, normalisation alternative, left-out indicator)
     gives the normalised values (so imputation, transforms, outlier treatment, per-indicator
     normalisation overrides and exclusions are exactly the engine's); ``evaluate_eligibility`` gives
-    the fixed rules; ``selection_order`` on a constant score gives the tie-breaking order. Per draw the
-    kernel then only re-weights, re-aggregates (engine aggregators), re-thresholds and re-selects.
+    the fixed rules; ``selection_order`` on a constant score gives the tie-breaking order (when a
+    tie-breaking key is a pillar score, ``tie_keys`` instead, so the kernel breaks ties with each
+    draw's own pillar scores, as the engine does). Per draw the kernel then only re-weights,
+    re-aggregates (engine aggregators), re-thresholds and re-selects.
 
-    Approximations (documented in docs/robustness.md): tie-breaking keys that are pillar scores use the
-    nominal pillar scores; with ``pool.previous_cohorts: model`` the pool is the nominal run's (the
+    Approximations (documented in docs/robustness.md): with ``pool.previous_cohorts: model`` the pool is the nominal run's (the
     model's earlier picks are not re-drawn); data-driven weights (PCA, entropy) are taken at their
     nominal values and perturbed from there.
     """
@@ -312,6 +313,15 @@ def problem_from_spec(
     fixed_spec_rules = tuple(r for r in spec.eligibility if r.id not in uncertain)
     eligible_fixed = np.zeros((n_l, n), dtype=bool)
     tie_order = np.zeros((n_l, n), dtype=np.int64)
+    # tie-breaking keys as selection.selection_order reads them (raw indicator, else pillar score)
+    key_specs = []
+    for key in spec.tie_breaking:
+        if key.key == "score":
+            continue
+        if key.key == "region_code":
+            break
+        key_specs.append(key)
+    tie_values = [np.full((n_l, n), np.nan) for _ in key_specs]
     rule_values = {r.id: np.full((n_l, n), np.nan) for r in spec.eligibility if r.id in uncertain}
     rule_active = {rid: np.ones(n_l, dtype=bool) for rid in rule_values}
     for lo in range(n_l):
@@ -324,6 +334,9 @@ def problem_from_spec(
         order = selection_order(zero, codes, spec.tie_breaking, values=values)
         pos = {c: k for k, c in enumerate(order)}
         tie_order[lo] = [pos[c] for c in codes]
+        for t, key in enumerate(key_specs):
+            if key.key in r.raw.columns:
+                tie_values[t][lo] = r.raw[key.key].reindex(codes).to_numpy(float)
         for rule in spec.eligibility:
             if rule.id not in uncertain:
                 continue
@@ -352,6 +365,17 @@ def problem_from_spec(
             )
         elif rule.kind == "completeness":
             rules.append(ThresholdRule(rule.id, rule_values[rule.id], ">=", float(rule.min_share)))
+
+    # a key that is a pillar score depends on the draw (weights, methods, noise): the kernel then
+    # breaks ties with the draw's own pillar scores instead of the nominal order
+    tie_keys = None
+    if any(key.key not in res.raw.columns and key.key in pillars for key in key_specs):
+        tie_keys = tuple(
+            ("values", tie_values[t], key.order == "asc")
+            if key.key in res.raw.columns or key.key not in pillars
+            else ("pillar", pillars.index(key.key), key.order == "asc")
+            for t, key in enumerate(key_specs)
+        )
 
     quotas = None
     if spec.quotas.active:
@@ -426,6 +450,7 @@ def problem_from_spec(
         directions=np.array([float(spec.indicator(c).direction) for c in cols]),
         cohort=year,
         rescale=rescale if rescale.any() else None,
+        tie_keys=tie_keys,
     )
     data_hash = data_key(frames, [c.data_year for c in needed])
     context = SpecContext(

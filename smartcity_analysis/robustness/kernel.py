@@ -161,6 +161,11 @@ class RobustnessProblem:
         normalises the columns (per-indicator overrides included); needed only for value noise.
     directions : ndarray, shape (m,), optional
     cohort : int, optional
+    tie_keys : tuple, optional
+        The spec's tie-breaking keys when one of them is a pillar score, in order: ``("values", a,
+        ascending)`` with ``a`` of shape ``(L, n)`` (a raw indicator per variant, NaN where the
+        engine skips the key) or ``("pillar", j, ascending)`` (the draw's own score of pillar ``j``);
+        region code ascending last. None: ``tie_order`` is exact (no key depends on the draw).
     rescale : ndarray of bool, shape (N, A_within, A_across, m), optional
         Columns rescaled onto ``[1, 100]`` (``normalisation.positive_scale``) when a draw pairs
         normalisation alternative ``N`` with the aggregation alternatives ``A_within``, ``A_across``:
@@ -194,6 +199,7 @@ class RobustnessProblem:
     directions: np.ndarray | None = None
     cohort: int | None = None
     rescale: np.ndarray | None = None
+    tie_keys: tuple | None = None
 
     def __post_init__(self):
         n, m, p = len(self.region_codes), len(self.indicators), len(self.pillars)
@@ -339,6 +345,7 @@ def select_top_k(
     k: int,
     tie_order: np.ndarray,
     quotas: QuotaArrays | None = None,
+    tie_keys: list | None = None,
 ):
     """Select ``k`` regions per row among the eligible by descending score, with the engine's quotas.
 
@@ -351,6 +358,9 @@ def select_top_k(
     tie_order : ndarray of int, shape (n,) or (C, n)
         Lower value wins a tie of equal scores.
     quotas : QuotaArrays, optional
+    tie_keys : list of ndarray, shape (C, n) each, optional
+        Tie-breaking keys that vary by draw, in order (lower wins, NaN last); when given, a tie of
+        equal scores is broken by them and then by ``tie_order``.
 
     Returns
     -------
@@ -377,7 +387,11 @@ def select_top_k(
     sk = np.take_along_axis(key, order, axis=1)
     tied = ((sk[:, 1:] == sk[:, :-1]) & np.isfinite(sk[:, 1:])).any(axis=1)
     if tied.any():
-        order[tied] = np.lexsort((tie[tied], key[tied]), axis=-1)
+        keys = [tie[tied]]
+        for extra in reversed(tie_keys or []):
+            extra = np.asarray(extra, dtype=float)[tied]
+            keys.append(np.where(np.isnan(extra), np.inf, extra))
+        order[tied] = np.lexsort((*keys, key[tied]), axis=-1)
     ok_sorted = np.take_along_axis(ok, order, axis=1)
     pos = np.cumsum(ok_sorted, axis=1)
     rank = np.zeros((c, n), dtype=np.int32)
@@ -579,6 +593,18 @@ def eligibility(problem: RobustnessProblem, plan: DrawPlan, rows: np.ndarray) ->
     return elig
 
 
+def _tie_keys(problem: RobustnessProblem, variant: np.ndarray, pillar_scores: np.ndarray) -> list:
+    """The draws' tie-breaking keys (``problem.tie_keys``), each ``(C, n)``, lower wins, NaN last."""
+    keys = []
+    for kind, data, ascending in problem.tie_keys:
+        if kind == "pillar":
+            v = pillar_scores[:, :, int(data)]
+        else:
+            v = np.asarray(data, dtype=float)[variant]
+        keys.append(v if ascending else -v)
+    return keys
+
+
 def evaluate_plan(
     problem: RobustnessProblem,
     plan: DrawPlan,
@@ -614,7 +640,8 @@ def evaluate_plan(
     re-normalised when value noise is on), pillar scores with the drawn pillar-level aggregation and
     within-pillar weights, index with the drawn index-level aggregation and pillar weights (the engine's
     own aggregators, so ``min_coverage`` and missing values behave as in ``build_index``), eligibility
-    with the drawn thresholds, then :func:`select_top_k`.
+    with the drawn thresholds, then :func:`select_top_k` (a tie-breaking key that is a pillar score
+    takes the draw's own pillar scores, as ``selection.selection_order`` does in the engine).
     """
     d, n = plan.draws, problem.n
     selected = np.zeros((d, n), dtype=bool)
@@ -629,6 +656,9 @@ def evaluate_plan(
     if progress:
         starts = tqdm(starts, desc="robustness draws", unit="chunk", total=len(starts))
     tie = np.asarray(problem.tie_order)
+    if problem.tie_keys is not None:
+        # the keys depend on the draw: the region code is the last key, ``tie_order`` not used
+        code_rank = np.argsort(np.argsort(np.asarray(problem.region_codes, dtype=str), kind="stable"))
     for s in starts:
         rows = np.arange(s, min(s + chunk, d))
         scores, pillar_scores = _scores_chunk(problem, plan, rows)
@@ -636,9 +666,12 @@ def evaluate_plan(
             take = rows[rows < keep]
             kept[take] = pillar_scores[: take.size]
         elig = eligibility(problem, plan, rows)
-        sel, rk = select_top_k(
-            scores, elig, problem.k, tie[_variants(problem, plan, rows)], problem.quotas
-        )
+        variant = _variants(problem, plan, rows)
+        if problem.tie_keys is None:
+            tie_rows, keys = tie[variant], None
+        else:
+            tie_rows, keys = code_rank, _tie_keys(problem, variant, pillar_scores)
+        sel, rk = select_top_k(scores, elig, problem.k, tie_rows, problem.quotas, tie_keys=keys)
         selected[rows], eligible[rows], rank[rows] = sel, elig, rk
         unscored[rows] = (elig & np.isnan(scores)).sum(axis=1)
         if return_scores:

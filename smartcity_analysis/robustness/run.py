@@ -60,7 +60,9 @@ __all__ = [
 ]
 
 #: Bumped when the algorithm changes in a way that changes results (part of the cache key).
-ALGORITHM_VERSION = 2  # 2: positive scale for power means, noise on raw values, loo scenarios
+# 2: positive scale for power means, noise on raw values, loo scenarios
+# 3: ties broken by the draw's own pillar scores when a tie-breaking key is a pillar
+ALGORITHM_VERSION = 3
 
 
 #: P(selected) at or above which a region is "robustly in", at or below which "robustly out".
