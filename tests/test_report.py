@@ -425,3 +425,20 @@ def test_default_boundary_rings_are_parsed_once_and_equal_the_file():
     assert a[code][0] is b[code][0]  # the same parsed arrays, reused
     assert all(np.array_equal(x, y) for x, y in zip(a[code], fresh[code], strict=True))
     assert not a[code][0].flags.writeable
+
+
+def test_rank_figure_without_a_kept_draw_for_the_region_draws_the_interval_only():
+    """Kabupaten Bolaang Mongondow Selatan (7110), cohort 2018, failed in the full batch: eligible in
+    some draws but in none of the first kept ones, its histogram had only NaN places."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from smartcity_analysis.plots import rank_interval
+
+    ax = rank_interval(120.0, 80.0, 200.0, nominal_rank=None, cutoff=50, pool_size=300,
+                       ranks=np.array([np.nan, np.nan]), xlabel="place")
+    assert len(ax.patches) == 0 and len(ax.lines) >= 1  # no histogram bars; the 5-95 % interval line
+    ax2 = rank_interval(120.0, 80.0, 200.0, cutoff=50, pool_size=300, ranks=np.array([100.0, 130.0, np.nan]),
+                        xlabel="place")
+    assert len(ax2.patches) > 0
+    plt.close("all")

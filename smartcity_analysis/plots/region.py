@@ -198,9 +198,13 @@ def rank_interval(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(7.0, 1.7))
-    if ranks is not None and len(ranks):
-        r = np.asarray(ranks, dtype=float)
-        r = r[np.isfinite(r)]
+    if ranks is not None:
+        ranks = np.asarray(ranks, dtype=float)
+        ranks = ranks[np.isfinite(ranks)]
+        # eligible in some draws but in none of the kept ones (or never): no histogram to draw
+        ranks = ranks if ranks.size else None
+    if ranks is not None:
+        r = ranks
         width = max(1, int(np.ceil((r.max() - r.min() + 1) / 40)))  # whole places per bin
         bins = np.arange(r.min() - 0.5, r.max() + width + 0.5, width)
         ax.hist(r, bins=bins, color="#aab7b8", edgecolor="white", linewidth=0.3)
