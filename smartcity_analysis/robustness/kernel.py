@@ -161,16 +161,16 @@ class RobustnessProblem:
         normalises the columns (per-indicator overrides included); needed only for value noise.
     directions : ndarray, shape (m,), optional
     cohort : int, optional
-    tie_keys : tuple, optional
-        The spec's tie-breaking keys when one of them is a pillar score, in order: ``("values", a,
-        ascending)`` with ``a`` of shape ``(L, n)`` (a raw indicator per variant, NaN where the
-        engine skips the key) or ``("pillar", j, ascending)`` (the draw's own score of pillar ``j``);
-        region code ascending last. None: ``tie_order`` is exact (no key depends on the draw).
     rescale : ndarray of bool, shape (N, A_within, A_across, m), optional
         Columns rescaled onto ``[1, 100]`` (``normalisation.positive_scale``) when a draw pairs
         normalisation alternative ``N`` with the aggregation alternatives ``A_within``, ``A_across``:
         the columns whose normaliser can give negative values, where a geometric, harmonic or
         Mazziotta-Pareto aggregation is drawn (``aggregation.needs_positive_scale``). None: never.
+    tie_keys : tuple, optional
+        The spec's tie-breaking keys when one of them is a pillar score, in order: ``("values", a,
+        ascending)`` with ``a`` of shape ``(L, n)`` (a raw indicator per variant, NaN where the
+        engine skips the key) or ``("pillar", j, ascending)`` (the draw's own score of pillar ``j``);
+        region code ascending last. None: ``tie_order`` is exact (no key depends on the draw).
     """
 
     region_codes: tuple
