@@ -11,7 +11,8 @@ Every output the package writes (curated tables, cached results, reports, manife
 - on any error, the temporary file is removed and the destination is left as it was.
 
 Every content fingerprint of files (report memo keys, batch input and output hashes) goes through
-:func:`file_sha256` and :func:`tree_sha256`.
+:func:`file_sha256` and :func:`tree_sha256`. Every YAML file the package reads (specs, data
+descriptors, the indicator registry) is parsed by :func:`parse_yaml`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import yaml
+
+#: libyaml's C parser when PyYAML was built with it (10x faster: the indicator registry and the specs
+#: take ~0.6 s with the pure-Python parser in every report kernel), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Mode of every file the package writes.
 FILE_MODE = 0o644
@@ -161,3 +168,24 @@ def tree_sha256(root: str | os.PathLike) -> str:
         digest.update(p.relative_to(root).as_posix().encode())
         digest.update(file_sha256(p).encode())
     return digest.hexdigest()
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML text with the safe loader (libyaml's C parser when available).
+
+    Parameters
+    ----------
+    text : str
+        The YAML document.
+
+    Returns
+    -------
+    object
+        The parsed document (plain dicts, lists, strings, numbers, dates).
+
+    Raises
+    ------
+    yaml.YAMLError
+        On invalid YAML; ``problem_mark`` gives the position, as with :func:`yaml.safe_load`.
+    """
+    return yaml.load(text, Loader=_YAML_LOADER)

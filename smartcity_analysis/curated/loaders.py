@@ -24,6 +24,7 @@ import yaml
 
 from smartcity_analysis import paths
 from smartcity_analysis.errors import DataError, InputError
+from smartcity_analysis.files import parse_yaml
 
 #: Flags allowed in ``data/indicators.csv`` (``imputed`` is only ever set by the engine).
 STORED_FLAGS = ("", "estimate", "interpolated", "derived")
@@ -385,7 +386,7 @@ def load_secondary_indicators(year=None, indicators=None) -> pd.DataFrame:
 def _yaml(name: str) -> dict:
     path = _file(name)
     try:
-        obj = yaml.safe_load(path.read_text(encoding="utf-8"))
+        obj = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise DataError(f"Data file '{path}' is not valid YAML: {exc}.") from exc
     if not isinstance(obj, dict):

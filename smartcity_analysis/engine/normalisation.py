@@ -25,7 +25,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from smartcity_analysis.errors import ComputationError, suggest
 
@@ -204,6 +203,9 @@ def distance_to_target(x, direction=1, *, target=None, scale=100.0, cap=True):
 
 
 def _ranks(x, d, method):
+    # scipy.stats costs ~0.7 s to import; every command and report kernel imports this module.
+    from scipy.stats import rankdata
+
     y = x * d
     return rankdata(y, method=method, axis=-2, nan_policy="omit")
 

@@ -46,7 +46,8 @@ def use_report_style() -> None:
 
     Notes
     -----
-    PNG rather than SVG: nbval skips PNG outputs when comparing golden notebooks, while SVG text changes
+    In IPython, pyplot's REPL display hook is uninstalled: the inline backend still shows every figure
+    a cell makes, drawn once instead of twice. PNG rather than SVG: nbval skips PNG outputs when comparing golden notebooks, while SVG text changes
     across matplotlib versions; PNG at 100 dpi prints well on A4.
     """
     mpl.rcParams.update(mpl.rcParamsDefault)
@@ -61,6 +62,9 @@ def use_report_style() -> None:
 
         set_matplotlib_formats("png")
         shell.run_line_magic("matplotlib", "inline")
+        # pyplot's own post-execute hook redraws every stale figure before the inline backend prints it
+        # (which draws it again): without the hook each figure is drawn once (~0.25 s a report).
+        plt.uninstall_repl_displayhook()
         cfg = shell.config
         cfg.InlineBackend.rc = dict(REPORT_RC)
         cfg.InlineBackend.print_figure_kwargs = {"bbox_inches": "tight", "dpi": 100}

@@ -11,6 +11,7 @@ Robustness and explanation are optional parts: when one cannot be computed, the 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,9 +79,10 @@ class ReportContext:
         """The region's row of the selection table."""
         return self.selection.loc[self.region_code]
 
-    @property
+    @functools.cached_property
     def peer_codes(self) -> list[str]:
-        """Regions of the same type (kota or kabupaten) with a score, the region excluded."""
+        """Regions of the same type (kota or kabupaten) with a score, the region excluded (computed once
+        per report: a dozen report functions ask)."""
         sel = self.selection
         same = sel.index[(self.regions.reindex(sel.index)["type"] == self.region["type"]).to_numpy()]
         return [c for c in same if c != self.region_code and pd.notna(sel.at[c, "score"])]

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from smartcity_analysis.errors import InputError
 from smartcity_analysis.robustness.kernel import DrawPlan, RobustnessProblem
@@ -205,6 +204,9 @@ def _weights_from_unit(u: np.ndarray, nominal: np.ndarray, settings: Uncertainty
             shape = settings.concentration * base if settings.weights == "dirichlet" else (
                 np.where(base > 0, 1.0, 0.0)
             )
+            # scipy.stats costs ~0.7 s to import; reports import this module without drawing.
+            from scipy import stats
+
             g = np.where(shape > 0, stats.gamma.ppf(uu, np.where(shape > 0, shape, 1.0)), 0.0)
         else:
             g = base * (1.0 + settings.bound * (2.0 * uu - 1.0))

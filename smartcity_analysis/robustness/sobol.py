@@ -37,8 +37,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import sobol as sobol_sample
 
 from smartcity_analysis.errors import ComputationError, InputError
 from smartcity_analysis.robustness.kernel import RobustnessProblem, evaluate_plan, jaccard_to
@@ -150,6 +148,11 @@ def sobol_indices(
             f"The Sobol base sample size must be a power of two (Sobol sequence). Got {n_base}; "
             f"use e.g. {1 << max(int(np.ceil(np.log2(max(n_base, 2)))), 1)}."
         )
+    # SALib pulls in scipy.stats (~0.7 s of import); report kernels import this module only to read
+    # cached results.
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
     min_minority = MIN_MINORITY if min_minority is None else int(min_minority)
     X = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
     outputs = model(X)

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from smartcity_analysis.errors import SpecError, suggest
+from smartcity_analysis.files import parse_yaml
 from smartcity_analysis.spec.checks import (
     _check_keys,
     _known_indicator_codes,
@@ -612,7 +613,7 @@ def _read(source: str | os.PathLike | Mapping) -> tuple[dict, str | None]:
         raise SpecError([("file", f"'{path}' does not exist or is not a file. Pass the path of a YAML spec, e.g. "
                               "specs/kominfo_prescreen.yml.")], str(path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise SpecError([("file", f"not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r}); "
                               "a spec is a YAML text file. Save it as UTF-8.")], str(path)) from None
