@@ -190,16 +190,32 @@ def start_kernel(warmup: str | None = WARMUP_CODE, cwd: str | os.PathLike | None
         with contextlib.suppress(Exception):
             while_starting()
     if warmup:
-        kc = km.client()
-        kc.start_channels()
         try:
-            kc.wait_for_ready(timeout=60)
-            kc.execute_interactive(
-                warmup, store_history=False, timeout=180, output_hook=lambda msg: None
-            )
-        finally:
-            kc.stop_channels()
+            run_in_kernel(km, warmup)
+        except BaseException:
+            stop_kernel(km)
+            raise
     return km
+
+
+def run_in_kernel(km, code: str, *, timeout: float = 180) -> None:
+    """Run ``code`` in the warm kernel ``km`` through its kept client and wait until it is done.
+
+    Outputs are discarded and an exception in ``code`` is not raised here (a warm-up or preload step
+    that fails leaves the report's own cells to fail, where the error is reported in context).
+
+    Parameters
+    ----------
+    km : jupyter_client.KernelManager
+        A started kernel.
+    code : str
+        Python source.
+    timeout : float
+        Seconds to wait for the kernel to finish.
+    """
+    kept_client(km).execute_interactive(
+        code, store_history=False, timeout=timeout, output_hook=lambda msg: None
+    )
 
 
 def stop_kernel(km) -> None:

@@ -74,6 +74,9 @@ class JobOutcome:
     output: str | None  # path relative to the cohort directory
     output_hash: str | None
     finished_at: str
+    #: Seconds per rendering stage (:data:`smartcity_analysis.rendering.STAGES`; ``write`` includes
+    #: hashing the output), for where a report's time goes; None for a job that never rendered.
+    stages: dict[str, float] | None = None
 
     def to_manifest(self) -> dict[str, Any]:
         """The manifest entry of this outcome (JSON-serialisable)."""
@@ -197,15 +200,23 @@ def one_line_error(exc: BaseException) -> str:
 
 def execute_job(job: BatchJob, out_dir: str, fmt: str, km) -> JobOutcome:
     """Render one job with a given kernel and describe what happened (never raises for job errors)."""
+    # nbconvert (via rendering) only in the workers: the batch parent imports this module too.
+    from smartcity_analysis import rendering
+
     start = time.perf_counter()
     cohort_dir = Path(out_dir) / str(job.params.get("cohort", ""))
-    output = output_hash = error = None
+    output = output_hash = error = stages = None
     try:
         renderer = resolve_renderer(job.renderer)
+        rendering.reset_stage_times()
         path = Path(renderer(dict(job.params), Path(out_dir), fmt, km=km))
         if not path.is_file():
             raise FileNotFoundError(f"the renderer returned {path}, which does not exist")
+        hashed = time.perf_counter()
         output_hash = file_sha256(path)
+        stages = rendering.stage_times()
+        stages["write"] = stages.get("write", 0.0) + time.perf_counter() - hashed
+        stages = {k: round(v, 4) for k, v in stages.items()}
         try:
             output = path.resolve().relative_to(cohort_dir.resolve()).as_posix()
         except ValueError:
@@ -227,6 +238,7 @@ def execute_job(job: BatchJob, out_dir: str, fmt: str, km) -> JobOutcome:
         output=output,
         output_hash=output_hash,
         finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        stages=stages,
     )
 
 

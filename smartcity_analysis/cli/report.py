@@ -78,6 +78,9 @@ def register(subparsers) -> None:
         help="Monte Carlo draws of the robustness analysis (default: %(default)s)",
     )
     p.add_argument("--seed", type=int, default=_DEFAULTS.seed, metavar="S", help="random seed (default: %(default)s)")
+    p.add_argument("--timings", action="store_true",
+                   help="with --region: print on stderr where the time went (kernel start-up, notebook, "
+                   "HTML, PDF, writing)")
     batch = p.add_argument_group("batch options (with --all or --regions)")
     batch.add_argument("--jobs", type=int, default=2, metavar="N", help="parallel workers (default: %(default)s)")
     batch.add_argument("--resume", action="store_true", help="skip regions whose report is already complete")
@@ -107,15 +110,19 @@ def run(args: argparse.Namespace) -> int:
     if args.region is not None:
         # nbconvert (via rendering) takes ~0.5 s to import; every `smartcity` command imports this
         # module to register its parser, so only a report run pays for it.
-        from smartcity_analysis.rendering import render_report
+        from smartcity_analysis.rendering import STAGES, render_single, stage_times
 
         params = ReportParams(
             region=str(args.region), cohort=args.cohort, spec=args.spec, draws=args.draws, seed=args.seed
         ).validate()
         resolve_region(params.region)  # a bad region fails in one line before anything is computed
-        prepare_shared_results(cohort=params.cohort, spec=params.spec, draws=params.draws, seed=params.seed)
-        path = render_report(params, args.out, args.fmt)
+        path = render_single(params, args.out, args.fmt, prepare=lambda: prepare_shared_results(
+            cohort=params.cohort, spec=params.spec, draws=params.draws, seed=params.seed))
         print(path)
+        if args.timings:
+            times = stage_times()
+            sys.stderr.write("smartcity: seconds per stage: " + ", ".join(
+                f"{s} {times[s]:.2f}" for s in STAGES if s in times) + "\n")
         return 0
     regions = _batch_regions(args)
     if regions is None:
