@@ -369,6 +369,46 @@ def test_region_selected_in_an_earlier_cohort_is_out_of_the_pool(monkeypatch):
     assert "not in the pool of cohort 2018" in str(report.robustness_summary(c))
 
 
+def _with_zero_p_selected(c):
+    """The context with a robustness table in which every region has P(selected) 0 (what the Monte
+    Carlo run gives a region that is not in the pool)."""
+    import dataclasses
+
+    regions = pd.DataFrame({"p_selected": 0.0}, index=pd.Index(c.selection.index, name="region_code"))
+    return dataclasses.replace(c, robustness_status=report.Availability(ok=True),
+                               robustness={"regions": regions})
+
+
+def test_peers_selected_in_an_earlier_cohort_say_so_not_a_lost_0_percent(ctx):
+    """Kota Jambi (1571) was selected in 2017, so it is not in the 2018 pool: among Kota Banjarbaru's
+    peers it read "model selects no, P(selected) 0 %" as if it had lost."""
+    df = report.peers_table(_with_zero_p_selected(ctx)).data.set_index("region")
+    assert "Kota Jambi" in df.index
+    assert df.at["Kota Jambi", "model selects"] == "selected in 2017, not in this pool"
+    assert df.at["Kota Jambi", "P(selected)"] == "-"
+    assert df.at["Kota Jambi", "actual cohort"] == "2017"
+    out = ctx.selection.index[~ctx.selection["in_pool"].astype(bool)]
+    names = set(ctx.regions.loc[out, "name"])
+    for region, row in df.iterrows():
+        if region in names:
+            assert row["model selects"].endswith(", not in this pool") and row["P(selected)"] == "-"
+        else:
+            assert row["model selects"] in ("yes", "no") and row["P(selected)"] != "-"
+
+
+def test_region_selected_in_an_earlier_cohort_has_no_0_percent_in_its_own_boxes(monkeypatch):
+    monkeypatch.setattr(report.context, "_load_robustness", _missing)
+    monkeypatch.setattr(report.context, "_load_explanation", _missing)
+    c = _with_zero_p_selected(report.load_context(ReportParams(region="1571", cohort=2018)))
+    peers = report.peers_table(c).data
+    me = peers[peers["peer because"] == "this report"].iloc[0]
+    assert me["model selects"] == "selected in 2017, not in this pool" and me["P(selected)"] == "-"
+    box = str(report.revealed_decision(c))
+    assert "selected in 2017, not in this pool" in box
+    assert "0 %" not in box
+    assert "Not in the 2018 pool: already selected in cohort 2017." in str(report.decision_box(c))
+
+
 def test_only_a_combined_change_reaches_the_cutoff(ctx):
     # Hand-made explanation rows (a test fixture, not data): the combined LP reaches the cutoff but no
     # single indicator can within its bounds. Seen on 25 real regions (e.g. Kota Medan 1275, cohort 2018),

@@ -353,7 +353,12 @@ def _type_label(ctx: ReportContext) -> str:
 
 
 def _actual(ctx: ReportContext, code: str) -> str:
-    row = ctx.selection.loc[code]
+    return _actual_label(ctx.selection.loc[code])
+
+
+def _actual_label(row: pd.Series) -> str:
+    """The actual cohort of a selection-table row (programme data): ``"2017"``, ``"2017 (not
+    awarded)"`` or ``"none"``."""
     year = row.get("actual_cohort")
     status = row.get("actual_status")
     if not _isnum(year):
@@ -362,6 +367,27 @@ def _actual(ctx: ReportContext, code: str) -> str:
     if isinstance(status, str) and status and status != "selected":
         label += f" ({status.replace('_', ' ')})"
     return label
+
+
+def _pool_note(row: pd.Series) -> str:
+    """Why a region of a selection table is not in this cohort's pool, for a table cell (``""`` when it
+    is in the pool): ``"selected in 2017, not in this pool"``.
+
+    A region that left the pool has no chance in this cohort by construction: its P(selected) 0 and
+    "model selects no" would read as a loss, so the tables say this instead.
+    """
+    if bool(row.get("in_pool", True)):
+        return ""
+    reason = str(row.get("pool_reason") or "")
+    if reason.startswith("actual_cohort_"):
+        actual = _actual_label(row)
+        year = actual if actual != "none" else reason.removeprefix("actual_cohort_")
+        return f"selected in {year}, not in this pool"
+    if reason.startswith("model_cohort_"):
+        return f"selected by the model in {reason.removeprefix('model_cohort_')}, not in this pool"
+    if reason in ("excluded_region", "excluded_type"):
+        return "excluded by the spec, not in this pool"
+    return "not in this pool"
 
 
 def _components(ctx: ReportContext, code: str) -> list[str]:

@@ -14,6 +14,7 @@ from smartcity_analysis.report.context import (
     _indicator_name,
     _pillar_names,
     _pillar_of,
+    _pool_note,
     _source_ids,
     _type_label,
     _unit,
@@ -276,6 +277,9 @@ def peers_table(ctx: ReportContext):
     -----
     Profile distance :math:`d(i, j) = \\sqrt{\\operatorname{mean}_k (y_{ik} - y_{jk})^2}` over the
     indicators both regions have (normalised values, imputed ones included), among all regions.
+    A region that is not in this cohort's pool (selected in an earlier cohort) has no chance here by
+    construction: its "model selects" says so (e.g. "selected in 2017, not in this pool") and its
+    P(selected) is "-", never a 0 % that would read as a loss.
 
     References
     ----------
@@ -315,6 +319,7 @@ def peers_table(ctx: ReportContext):
         p = np.nan
         if isinstance(rob, pd.DataFrame) and c in rob.index.astype(str):
             p = rob.set_axis(rob.index.astype(str)).at[c, "p_selected"]
+        left = _pool_note(sel.loc[c])
         rows.append(
             {
                 "region": ("▶ " if c == me else "") + str(ctx.regions.at[c, "name"]),
@@ -322,8 +327,8 @@ def peers_table(ctx: ReportContext):
                 "peer because": "this report" if c == me else chosen[c],
                 "score": sel.at[c, "score"],
                 "rank": _rank(sel.at[c, "rank_national"]),
-                "model selects": "yes" if bool(sel.at[c, "selected"]) else "no",
-                "P(selected)": _pct(p) if _isnum(p) else "n/a",
+                "model selects": left or ("yes" if bool(sel.at[c, "selected"]) else "no"),
+                "P(selected)": "-" if left else (_pct(p) if _isnum(p) else "n/a"),
                 "actual cohort": _actual(ctx, c),
             }
         )
