@@ -189,6 +189,46 @@ def test_dashboard_rows_are_the_computed_indicators(ctx):
     assert ipm["value"] == "78.32" and ipm["year"] == 2017
 
 
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Kapasitas fiskal: PAD + DBH Pajak + DBH SDA, billion IDR (DJPK)",
+     ("Kapasitas fiskal: PAD + DBH Pajak + DBH SDA (DJPK)", "billion IDR")),
+    ("Government consumption (PK-P) per capita, million IDR (constant 2010)",
+     ("Government consumption (PK-P) per capita", "million IDR (constant 2010)")),
+    ("Indeks SPBE (e-government maturity, KemenPANRB, 1-5)",
+     ("Indeks SPBE (e-government maturity, KemenPANRB)", "scale 1-5")),
+    ("Real GRDP per capita (constant 2010 prices)", ("Real GRDP per capita (constant 2010 prices)", "")),
+    ("Indeks Kapasitas Fiskal Daerah (Peta Kapasitas Fiskal, PMK)",
+     ("Indeks Kapasitas Fiskal Daerah (Peta Kapasitas Fiskal, PMK)", "")),
+])
+def test_a_unit_at_the_end_of_an_indicator_name_is_split_off(name, expected):
+    assert report.context._split_unit(name) == expected
+
+
+def test_dashboard_unit_is_never_blank_and_the_name_does_not_repeat_it(ctx):
+    """The unit of government consumption per capita (six-pillar spec) is only in its spec name, and
+    the unit of a derived per-capita indicator without one follows from its components:
+    1e6 x billion IDR / persons = thousand IDR per person."""
+    import dataclasses
+
+    from smartcity_analysis.spec import resolve_spec
+
+    dash = report.indicator_dashboard(ctx).data
+    assert (dash["unit"] != "").all()
+    fiscal = dash[dash["indicator"].str.startswith("Kapasitas fiskal")].iloc[0]
+    assert fiscal["unit"] == "billion IDR" and "billion IDR" not in fiscal["indicator"]
+    assert fiscal["indicator"].startswith("Kapasitas fiskal: PAD + DBH Pajak + DBH SDA (DJPK) [")
+    six = dataclasses.replace(ctx, spec=resolve_spec("six_pillars"))
+    assert report.context._unit(six, "government_consumption_per_capita") == "million IDR (constant 2010)"
+    assert report.context._indicator_label(six, "government_consumption_per_capita") == (
+        "Government consumption (PK-P) per capita")
+    revealed = dataclasses.replace(ctx, spec=resolve_spec("revealed_2017_2019"))
+    assert report.context._unit(revealed, "personnel_spending_per_capita") == "thousand IDR per person"
+    for spec in (six, revealed):
+        for code in spec.spec.indicator_codes:
+            if spec.spec.indicator(code).availability == "measured":
+                assert report.context._unit(spec, code), code
+
+
 def test_tables_fit_a4_and_have_fixed_distinct_uuids(ctx):
     stylers = [report.indicator_dashboard(ctx), report.peers_table(ctx), report.methodology_table(ctx),
                report.profile_styled(ctx)]

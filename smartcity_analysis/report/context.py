@@ -11,6 +11,8 @@ Robustness and explanation are optional parts: when one cannot be computed, the 
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -329,8 +331,90 @@ def _indicator_name(ctx: ReportContext, code: str) -> str:
     return str(spec_name or entry.get("name_en") or code.replace("_", " "))
 
 
+#: Magnitude words of the money units, as powers of ten.
+_MAGNITUDES = {"": 0, "thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+
+
+#: How a unit written at the end of an indicator's name begins (``"..., billion IDR (DJPK)"``).
+_UNIT_START = re.compile(r"(?:(?:thousand|million|billion|trillion)\s+)?(?:IDR|percent|persons?|years?|"
+                         r"index|score|ratio|km|ordinal|0/1)\b", re.IGNORECASE)
+
+
+def _split_unit(name: str) -> tuple[str, str]:
+    """``(name without its unit, unit)`` of an indicator name that ends in a unit after its last comma
+    outside parentheses; ``(name, "")`` when it names none.
+
+    A trailing parenthesis in capitals is the source and stays with the name:
+    ``"Kapasitas fiskal: PAD + DBH Pajak + DBH SDA, billion IDR (DJPK)"`` ->
+    ``("Kapasitas fiskal: PAD + DBH Pajak + DBH SDA (DJPK)", "billion IDR")``; any other is part of the
+    unit: ``"Government consumption (PK-P) per capita, million IDR (constant 2010)"`` ->
+    ``("Government consumption (PK-P) per capita", "million IDR (constant 2010)")``. A score range at the
+    end of the last parenthesis is a unit too: ``"Indeks SPBE (e-government maturity, KemenPANRB,
+    1-5)"`` -> ``("Indeks SPBE (e-government maturity, KemenPANRB)", "scale 1-5")``.
+    """
+    scale = re.fullmatch(r"(.*\([^()]*?),\s*(\d+(?:\.\d+)?-\d+(?:\.\d+)?)\)", name)
+    if scale:
+        return f"{scale.group(1)})", f"scale {scale.group(2)}"
+    depth, cut = 0, -1
+    for i, ch in enumerate(name):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif ch == "," and depth == 0:
+            cut = i
+    if cut < 0:
+        return name, ""
+    head, tail = name[:cut].rstrip(), name[cut + 1:].strip()
+    if not _UNIT_START.match(tail):
+        return name, ""
+    source = re.fullmatch(r"(.*?)\s*\(([^()]+)\)", tail)
+    if source and source.group(2).isupper():
+        return f"{head} ({source.group(2)})", source.group(1)
+    return head, tail
+
+
+def _derived_unit(ctx: ReportContext, code: str) -> str:
+    """Unit of a derived indicator ``scale * numerator / denominator`` from its components' units:
+    ``1e6 * billion IDR / persons`` -> ``"thousand IDR per person"``; ``""`` when it cannot be said."""
+    try:
+        d = ctx.spec.indicator(code).derive
+    except KeyError:
+        return ""
+    if d is None:
+        return ""
+    num = str((ctx.registry.get(d.numerator) or {}).get("unit") or "")
+    den = str((ctx.registry.get(d.denominator) or {}).get("unit") or "")
+    if not num or not den:
+        return ""
+    per = "person" if den == "persons" else den
+    word, _, rest = num.partition(" ")
+    power, rest = (_MAGNITUDES[word], rest) if word in _MAGNITUDES and rest else (0, num)
+    base, _, qualifier = rest.partition(",")
+    qualifier = f",{qualifier}" if qualifier else ""
+    shift = math.log10(d.scale) if d.scale > 0 else math.nan
+    words = {v: k for k, v in _MAGNITUDES.items()}
+    if math.isfinite(shift) and shift == round(shift) and power - int(round(shift)) in words:
+        magnitude = words[power - int(round(shift))]
+        return f"{magnitude + ' ' if magnitude else ''}{base.strip()} per {per}{qualifier}"
+    return f"{d.scale:g} × {num} per {per}"
+
+
 def _unit(ctx: ReportContext, code: str) -> str:
-    return str((ctx.registry.get(code) or {}).get("unit") or "")
+    """The indicator's unit: the curated registry's, else the one its spec name ends in, else the one
+    of a derived indicator's components (:func:`_split_unit`, :func:`_derived_unit`)."""
+    unit = (ctx.registry.get(code) or {}).get("unit")
+    if unit:
+        return str(unit)
+    return _split_unit(_indicator_name(ctx, code))[1] or _derived_unit(ctx, code)
+
+
+def _indicator_label(ctx: ReportContext, code: str) -> str:
+    """The indicator's name for a table with a unit column: without the unit it ends in, when that is
+    the unit the column shows."""
+    name = _indicator_name(ctx, code)
+    head, unit = _split_unit(name)
+    return head if unit and unit == _unit(ctx, code) else name
 
 
 def _pillar_names(ctx: ReportContext) -> dict[str, str]:

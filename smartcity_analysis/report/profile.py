@@ -11,6 +11,7 @@ from smartcity_analysis.report.context import (
     _actual,
     _components,
     _direction,
+    _indicator_label,
     _indicator_name,
     _pillar_names,
     _pillar_of,
@@ -182,7 +183,8 @@ def indicator_dashboard(ctx: ReportContext):
 
     Columns: indicator, value, unit, data year, source, normalised score, traffic light against the
     same-type peers, trend over the years the data hold (up to the data year), and flags (imputed,
-    estimate, interpolated, derived).
+    estimate, interpolated, derived). The unit is the curated registry's, else the one the spec's name
+    ends in (the name then does not repeat it), else the one of a derived indicator's components.
 
     Returns
     -------
@@ -213,7 +215,7 @@ def indicator_dashboard(ctx: ReportContext):
         score = norm.at[ctx.region_code, code] if code in norm.columns and ctx.region_code in norm.index else np.nan
         rows.append(
             {
-                "indicator": f"{_indicator_name(ctx, code)} [{names.get(pillar_of.get(code), '')}]",
+                "indicator": f"{_indicator_label(ctx, code)} [{names.get(pillar_of.get(code), '')}]",
                 "value": _fmt(value) if _isnum(value) else "missing",
                 "unit": _unit(ctx, code),
                 "year": ctx.data_year if _isnum(value) else "-",
