@@ -229,6 +229,30 @@ def test_dashboard_unit_is_never_blank_and_the_name_does_not_repeat_it(ctx):
                 assert report.context._unit(spec, code), code
 
 
+def test_sparkline_by_hand():
+    spark = report.profile._sparkline
+    assert spark([0.0, 1.0, 3.0, 7.0]) == "▁▂▄█"  # (v - 0) / (7 - 0) * 7 -> bars 0, 1, 3, 7 of 0..7
+    assert spark([1.0, float("nan"), 3.0]) == "▁·█"  # a missing year keeps its place
+    assert spark([4.0, 4.0, 4.02]) == "▄▄▄"  # under 1 % apart: flat, not a cliff
+    assert spark([float("nan")] * 2) == "··"
+
+
+def test_trend_is_the_last_five_years_to_the_data_year(ctx):
+    """Kota Banjarbaru, real GRDP per capita 2013-2017: 18,953.8, 19,613.2, 20,356.6, 21,137.8, 21,966.6
+    (data/indicators.csv); scaled to 0..7 between the lowest and the highest: 0, 1.53, 3.26, 5.07, 7.
+    The growth rate used to read "2001-2017: 0.0454 -> 6.96"."""
+    for year, v in {2013: 18953.8, 2014: 19613.2, 2015: 20356.6, 2016: 21137.8, 2017: 21966.6}.items():
+        assert _raw_value("6372", "grdp_per_capita", year) == pytest.approx(v, abs=0.1)
+    trend = report.profile._trend
+    assert trend(ctx, "grdp_per_capita") == "2013-2017 ▁▃▄▆█ better"
+    assert trend(ctx, "grdp_growth").startswith("2013-2017 ")
+    assert trend(ctx, "fiscal_capacity") == "2013-2017 ···▄▄"  # data from 2016 on; 330.3 -> 327.9 is flat
+    assert trend(ctx, "apbd_on_time") == "n/a (only 2017)"
+    dash = report.indicator_dashboard(ctx).data
+    assert all(t.startswith("2013-2017 ") or t.startswith("n/a") for t in dash["trend"])
+    assert not dash["trend"].str.contains("→").any()
+
+
 def test_tables_fit_a4_and_have_fixed_distinct_uuids(ctx):
     stylers = [report.indicator_dashboard(ctx), report.peers_table(ctx), report.methodology_table(ctx),
                report.profile_styled(ctx)]
