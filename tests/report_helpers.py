@@ -4,6 +4,7 @@
   cell (``name: type = default  # help``) with :mod:`ast`.
 - :func:`thin_notebook_problems`: the thin-notebook lint (no def/class/lambda/for/while in any cell).
 - :func:`warm_kernel`: one Jupyter kernel reused by the papermill tests of a module.
+- :func:`page_fill`: how far down each page of a WeasyPrint layout its content reaches.
 """
 
 from __future__ import annotations
@@ -106,3 +107,30 @@ def warm_kernel():
         yield km
     finally:
         stop_kernel(km)  # releases the renderer's kept client first
+
+
+def _content_bottoms(box, out: list[float]) -> list[float]:
+    for child in getattr(box, "children", None) or []:
+        if type(child).__name__.startswith("Margin"):  # running header, page numbers
+            continue
+        if getattr(child, "children", None) is None or type(child).__name__ in ("LineBox", "BlockReplacedBox",
+                                                                                "InlineReplacedBox"):
+            out.append(child.position_y + child.margin_height())
+        _content_bottoms(child, out)
+    return out
+
+
+def page_fill(html: str) -> list[float]:
+    """Lay out ``html`` with WeasyPrint and return, per page, the share of the page's content height
+    that its content fills (0 empty, 1 full): the lowest text line or image, margin boxes left out.
+
+    Reads WeasyPrint's layout tree (``Page._page_box``): it has no public API for box positions."""
+    from weasyprint import HTML
+
+    doc = HTML(string=html).render()
+    fills = []
+    for page in doc.pages:
+        box = page._page_box
+        bottoms = _content_bottoms(box, [])
+        fills.append((max(bottoms) - box.content_box_y()) / box.height if bottoms else 0.0)
+    return fills
