@@ -28,6 +28,7 @@ from smartcity_analysis.engine.selection import run_cohorts
 from smartcity_analysis.explanation import criteria_search
 from smartcity_analysis.explanation.revealed import auc_score, fit_logistic_weights
 from smartcity_analysis.report import gates
+from smartcity_analysis.report.text import _style
 from smartcity_analysis.results import CohortResults, RunParams, load_cohort_results
 
 #: Actual-cohort statuses counted as "actually selected" in a cohort: the MoU list (the outcome of the
@@ -222,6 +223,29 @@ def criteria_table(ctx: OverviewContext) -> pd.DataFrame:
         rows.append({"criterion": "pemerataan (equity quota)", "model": "quota", "indicator": "island_group",
                      "level": "; ".join(level), "range": "not varied", "weight": "-", **_blank()})
     return pd.DataFrame(rows).set_index("criterion")
+
+
+#: Width of the criterion column of :func:`criteria_styled`: the longest criterion names on two lines.
+CRITERION_WIDTH = "68mm"
+
+
+def criteria_styled(ctx: OverviewContext):
+    """:func:`criteria_table` for print: the criterion as a first column wide enough for its name to
+    read on one or two lines, indicator codes that may wrap at their underscores, missing coverage as
+    ``n/a``.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    df = criteria_table(ctx).reset_index()
+    wide = f"min-width: {CRITERION_WIDTH}; width: {CRITERION_WIDTH};"
+    return (_style(df, "criteria", precision=1)
+            # a zero-width space after each underscore: long codes (government_performance_award) no
+            # longer force the table wide and squeeze the names into a narrow column
+            .format(lambda v: str(v).replace("_", "_\u200b"), subset=["indicator"])
+            .set_table_styles([{"selector": "th.col0", "props": wide},
+                               {"selector": "td.col0", "props": wide + " font-weight: bold;"}]))
 
 
 def gate_effects_table(ctx: OverviewContext) -> pd.DataFrame:

@@ -144,6 +144,27 @@ def test_criteria_table_v2_models_levels_and_cohort_effects(ctx):
     assert "**Missing by nature**: 6 regions" in text and "Kota Jakarta Pusat" in text
 
 
+def test_criteria_names_read_on_one_or_two_lines_in_print(ctx):
+    """The first table of the overview squeezed the criterion names into a narrow column (up to five
+    lines each): laid out with the print template, every name now takes one or two lines."""
+    import nbformat
+    from report_helpers import cell_line_counts
+
+    from smartcity_analysis.paths import notebooks_dir
+
+    styled = overview.criteria_styled(ctx)
+    crit = overview.criteria_table(ctx)
+    assert list(styled.data["criterion"]) == list(crit.index) and styled.data.shape[1] <= 10
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("overview.criteria_styled(ctx)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": styled.to_html()})]
+    nb.cells = [cell]
+    lines = cell_line_counts(rendering.notebook_to_html(nb), "td", "col0")
+    assert len(lines) == len(crit) and max(lines) <= 2, lines
+    notebook = nbformat.read(notebooks_dir() / "national_overview.ipynb", as_version=4)
+    assert any(c.source == "overview.criteria_styled(ctx)" for c in notebook.cells)
+
+
 def test_coverage_map_shows_the_dki_units_as_missing_by_nature(ctx):
     import matplotlib.pyplot as plt
 
