@@ -292,6 +292,56 @@ def coverage_by_region(ctx: OverviewContext) -> pd.DataFrame:
     return out
 
 
+def _uniform_coverage(cov: pd.DataFrame) -> int | None:
+    """The one count of :func:`coverage_by_region` shared by every region that is not missing values
+    by nature, or None when the counts differ (or there is no such region)."""
+    counts = cov.loc[cov["missing by nature"] == "", "indicators with data"].unique()
+    return int(counts[0]) if len(counts) == 1 else None
+
+
+def coverage_note(ctx: OverviewContext) -> Markdown | None:
+    """One line in place of the coverage map when every region has data for the same number of the
+    spec's indicators (the regions missing values by nature aside, named with their count): a map of
+    one colour says nothing. None when the counts differ (then :func:`fig_coverage_map` draws it).
+
+    Returns
+    -------
+    Markdown or None
+    """
+    cov = coverage_by_region(ctx)
+    same = _uniform_coverage(cov)
+    if same is None:
+        return None
+    n = ctx.index_result.raw.shape[1]
+    year = ctx.spec.cohort(ctx.params.cohort).data_year
+    what = f"all {n}" if same == n else f"{same} of the {n}"
+    line = f"Every region has data for {what} indicators the spec computes (data year {year})"
+    nature = cov[cov["missing by nature"] != ""]
+    if len(nature):
+        counts = ", ".join(str(int(c)) for c in sorted(nature["indicators with data"].unique()))
+        line += (f", except the {len(nature)} regions missing values by nature (no own budget), which "
+                 f"have {counts} of them")
+    return Markdown(line + "; no map is drawn.")
+
+
+def fig_coverage_map(ctx: OverviewContext, ax=None):
+    """The map of :func:`coverage_by_region` (:func:`smartcity_analysis.plots.national.coverage_map`)
+    when the regions' counts differ.
+
+    Returns
+    -------
+    matplotlib.axes.Axes or None
+        None (nothing drawn) when every region has the same count: :func:`coverage_note` says it.
+    """
+    cov = coverage_by_region(ctx)
+    if _uniform_coverage(cov) is not None:
+        return None
+    # matplotlib only where a figure is drawn (a kernel): the CLI imports this module too.
+    from smartcity_analysis.plots.national import coverage_map
+
+    return coverage_map(cov, ax=ax)
+
+
 def unmeasured_criteria(ctx: OverviewContext) -> Markdown:
     """What is really missing: the criteria the spec declares without data (never filled in), the gates
     not applied in a cohort (their indicator has no data in its data year), what the gates and the quota

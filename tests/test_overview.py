@@ -178,6 +178,25 @@ def test_coverage_map_shows_the_dki_units_as_missing_by_nature(ctx):
     plt.close("all")
 
 
+def test_coverage_of_one_count_everywhere_is_one_line_not_a_map(ctx, monkeypatch):
+    """Cohort 2018 (data year 2017): the 508 regions with a budget have all 7 computed indicators, the
+    six DKI units 3 (their fiscal and administrative values are missing by nature). The map was then
+    one colour; it is one line instead, and the map comes back when the counts differ."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    assert overview.coverage_note(ctx) == (
+        "Every region has data for all 7 indicators the spec computes (data year 2017), except the 6 "
+        "regions missing values by nature (no own budget), which have 3 of them; no map is drawn.")
+    assert overview.fig_coverage_map(ctx) is None and plt.get_fignums() == []
+    cov = overview.coverage_by_region(ctx).copy()
+    cov.loc["6372", "indicators with data"] = 6
+    monkeypatch.setattr(overview, "coverage_by_region", lambda _ctx: cov)
+    assert overview.coverage_note(ctx) is None
+    assert isinstance(overview.fig_coverage_map(ctx), plt.Axes)
+    plt.close("all")
+
+
 def test_reliability_table_matches_cronbach_on_the_normalised_data(ctx):
     from smartcity_analysis.engine.diagnostics import cronbach_alpha
 
