@@ -28,6 +28,7 @@ from smartcity_analysis.engine.selection import run_cohorts
 from smartcity_analysis.explanation import criteria_search
 from smartcity_analysis.explanation.revealed import auc_score, fit_logistic_weights
 from smartcity_analysis.report import gates
+from smartcity_analysis.report.text import _style
 from smartcity_analysis.results import CohortResults, RunParams, load_cohort_results
 
 #: Actual-cohort statuses counted as "actually selected" in a cohort: the MoU list (the outcome of the
@@ -224,6 +225,29 @@ def criteria_table(ctx: OverviewContext) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("criterion")
 
 
+#: Width of the criterion column of :func:`criteria_styled`: the longest criterion names on two lines.
+CRITERION_WIDTH = "68mm"
+
+
+def criteria_styled(ctx: OverviewContext):
+    """:func:`criteria_table` for print: the criterion as a first column wide enough for its name to
+    read on one or two lines, indicator codes that may wrap at their underscores, missing coverage as
+    ``n/a``.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    df = criteria_table(ctx).reset_index()
+    wide = f"min-width: {CRITERION_WIDTH}; width: {CRITERION_WIDTH};"
+    return (_style(df, "criteria", precision=1)
+            # a zero-width space after each underscore: long codes (government_performance_award) no
+            # longer force the table wide and squeeze the names into a narrow column
+            .format(lambda v: str(v).replace("_", "_\u200b"), subset=["indicator"])
+            .set_table_styles([{"selector": "th.col0", "props": wide},
+                               {"selector": "td.col0", "props": wide + " font-weight: bold;"}]))
+
+
 def gate_effects_table(ctx: OverviewContext) -> pd.DataFrame:
     """Per gate and quota, per cohort of the spec: what it did to the pool.
 
@@ -266,6 +290,56 @@ def coverage_by_region(ctx: OverviewContext) -> pd.DataFrame:
     out["missing by nature"] = [gates.MISSING_BY_NATURE if c in by_nature else ""
                                 for c in out.index.astype(str)]
     return out
+
+
+def _uniform_coverage(cov: pd.DataFrame) -> int | None:
+    """The one count of :func:`coverage_by_region` shared by every region that is not missing values
+    by nature, or None when the counts differ (or there is no such region)."""
+    counts = cov.loc[cov["missing by nature"] == "", "indicators with data"].unique()
+    return int(counts[0]) if len(counts) == 1 else None
+
+
+def coverage_note(ctx: OverviewContext) -> Markdown | None:
+    """One line in place of the coverage map when every region has data for the same number of the
+    spec's indicators (the regions missing values by nature aside, named with their count): a map of
+    one colour says nothing. None when the counts differ (then :func:`fig_coverage_map` draws it).
+
+    Returns
+    -------
+    Markdown or None
+    """
+    cov = coverage_by_region(ctx)
+    same = _uniform_coverage(cov)
+    if same is None:
+        return None
+    n = ctx.index_result.raw.shape[1]
+    year = ctx.spec.cohort(ctx.params.cohort).data_year
+    what = f"all {n}" if same == n else f"{same} of the {n}"
+    line = f"Every region has data for {what} indicators the spec computes (data year {year})"
+    nature = cov[cov["missing by nature"] != ""]
+    if len(nature):
+        counts = ", ".join(str(int(c)) for c in sorted(nature["indicators with data"].unique()))
+        line += (f", except the {len(nature)} regions missing values by nature (no own budget), which "
+                 f"have {counts} of them")
+    return Markdown(line + "; no map is drawn.")
+
+
+def fig_coverage_map(ctx: OverviewContext, ax=None):
+    """The map of :func:`coverage_by_region` (:func:`smartcity_analysis.plots.national.coverage_map`)
+    when the regions' counts differ.
+
+    Returns
+    -------
+    matplotlib.axes.Axes or None
+        None (nothing drawn) when every region has the same count: :func:`coverage_note` says it.
+    """
+    cov = coverage_by_region(ctx)
+    if _uniform_coverage(cov) is not None:
+        return None
+    # matplotlib only where a figure is drawn (a kernel): the CLI imports this module too.
+    from smartcity_analysis.plots.national import coverage_map
+
+    return coverage_map(cov, ax=ax)
 
 
 def unmeasured_criteria(ctx: OverviewContext) -> Markdown:

@@ -4,6 +4,8 @@
   cell (``name: type = default  # help``) with :mod:`ast`.
 - :func:`thin_notebook_problems`: the thin-notebook lint (no def/class/lambda/for/while in any cell).
 - :func:`warm_kernel`: one Jupyter kernel reused by the papermill tests of a module.
+- :func:`page_fill`: how far down each page of a WeasyPrint layout its content reaches.
+- :func:`cell_line_counts`: how many lines each table cell of a given column takes in print.
 """
 
 from __future__ import annotations
@@ -106,3 +108,51 @@ def warm_kernel():
         yield km
     finally:
         stop_kernel(km)  # releases the renderer's kept client first
+
+
+def _content_bottoms(box, out: list[float]) -> list[float]:
+    for child in getattr(box, "children", None) or []:
+        if type(child).__name__.startswith("Margin"):  # running header, page numbers
+            continue
+        if getattr(child, "children", None) is None or type(child).__name__ in ("LineBox", "BlockReplacedBox",
+                                                                                "InlineReplacedBox"):
+            out.append(child.position_y + child.margin_height())
+        _content_bottoms(child, out)
+    return out
+
+
+def page_fill(html: str) -> list[float]:
+    """Lay out ``html`` with WeasyPrint and return, per page, the share of the page's content height
+    that its content fills (0 empty, 1 full): the lowest text line or image, margin boxes left out.
+
+    Reads WeasyPrint's layout tree (``Page._page_box``): it has no public API for box positions."""
+    from weasyprint import HTML
+
+    doc = HTML(string=html).render()
+    fills = []
+    for page in doc.pages:
+        box = page._page_box
+        bottoms = _content_bottoms(box, [])
+        fills.append((max(bottoms) - box.content_box_y()) / box.height if bottoms else 0.0)
+    return fills
+
+
+def _walk(box):
+    yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _walk(child)
+
+
+def cell_line_counts(html: str, tag: str, css_class: str) -> list[int]:
+    """Lay out ``html`` with WeasyPrint and return the number of text lines of every ``<tag>`` cell
+    with class ``css_class`` (e.g. ``"td", "col0"``: the first column of a pandas Styler table)."""
+    from weasyprint import HTML
+
+    counts = []
+    for page in HTML(string=html).render().pages:
+        for box in _walk(page._page_box):
+            element = getattr(box, "element", None)
+            if (type(box).__name__ == "TableCellBox" and getattr(box, "element_tag", None) == tag
+                    and css_class in (element.get("class") or "").split()):
+                counts.append(sum(type(b).__name__ == "LineBox" for b in _walk(box)))
+    return counts

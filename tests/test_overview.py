@@ -144,6 +144,27 @@ def test_criteria_table_v2_models_levels_and_cohort_effects(ctx):
     assert "**Missing by nature**: 6 regions" in text and "Kota Jakarta Pusat" in text
 
 
+def test_criteria_names_read_on_one_or_two_lines_in_print(ctx):
+    """The first table of the overview squeezed the criterion names into a narrow column (up to five
+    lines each): laid out with the print template, every name now takes one or two lines."""
+    import nbformat
+    from report_helpers import cell_line_counts
+
+    from smartcity_analysis.paths import notebooks_dir
+
+    styled = overview.criteria_styled(ctx)
+    crit = overview.criteria_table(ctx)
+    assert list(styled.data["criterion"]) == list(crit.index) and styled.data.shape[1] <= 10
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("overview.criteria_styled(ctx)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": styled.to_html()})]
+    nb.cells = [cell]
+    lines = cell_line_counts(rendering.notebook_to_html(nb), "td", "col0")
+    assert len(lines) == len(crit) and max(lines) <= 2, lines
+    notebook = nbformat.read(notebooks_dir() / "national_overview.ipynb", as_version=4)
+    assert any(c.source == "overview.criteria_styled(ctx)" for c in notebook.cells)
+
+
 def test_coverage_map_shows_the_dki_units_as_missing_by_nature(ctx):
     import matplotlib.pyplot as plt
 
@@ -154,6 +175,25 @@ def test_coverage_map_shows_the_dki_units_as_missing_by_nature(ctx):
     ax = national.coverage_map(cov)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "missing by nature (no own budget): 6" in legend
+    plt.close("all")
+
+
+def test_coverage_of_one_count_everywhere_is_one_line_not_a_map(ctx, monkeypatch):
+    """Cohort 2018 (data year 2017): the 508 regions with a budget have all 7 computed indicators, the
+    six DKI units 3 (their fiscal and administrative values are missing by nature). The map was then
+    one colour; it is one line instead, and the map comes back when the counts differ."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    assert overview.coverage_note(ctx) == (
+        "Every region has data for all 7 indicators the spec computes (data year 2017), except the 6 "
+        "regions missing values by nature (no own budget), which have 3 of them; no map is drawn.")
+    assert overview.fig_coverage_map(ctx) is None and plt.get_fignums() == []
+    cov = overview.coverage_by_region(ctx).copy()
+    cov.loc["6372", "indicators with data"] = 6
+    monkeypatch.setattr(overview, "coverage_by_region", lambda _ctx: cov)
+    assert overview.coverage_note(ctx) is None
+    assert isinstance(overview.fig_coverage_map(ctx), plt.Axes)
     plt.close("all")
 
 

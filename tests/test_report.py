@@ -189,6 +189,70 @@ def test_dashboard_rows_are_the_computed_indicators(ctx):
     assert ipm["value"] == "78.32" and ipm["year"] == 2017
 
 
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Kapasitas fiskal: PAD + DBH Pajak + DBH SDA, billion IDR (DJPK)",
+     ("Kapasitas fiskal: PAD + DBH Pajak + DBH SDA (DJPK)", "billion IDR")),
+    ("Government consumption (PK-P) per capita, million IDR (constant 2010)",
+     ("Government consumption (PK-P) per capita", "million IDR (constant 2010)")),
+    ("Indeks SPBE (e-government maturity, KemenPANRB, 1-5)",
+     ("Indeks SPBE (e-government maturity, KemenPANRB)", "scale 1-5")),
+    ("Real GRDP per capita (constant 2010 prices)", ("Real GRDP per capita (constant 2010 prices)", "")),
+    ("Indeks Kapasitas Fiskal Daerah (Peta Kapasitas Fiskal, PMK)",
+     ("Indeks Kapasitas Fiskal Daerah (Peta Kapasitas Fiskal, PMK)", "")),
+])
+def test_a_unit_at_the_end_of_an_indicator_name_is_split_off(name, expected):
+    assert report.context._split_unit(name) == expected
+
+
+def test_dashboard_unit_is_never_blank_and_the_name_does_not_repeat_it(ctx):
+    """The unit of government consumption per capita (six-pillar spec) is only in its spec name, and
+    the unit of a derived per-capita indicator without one follows from its components:
+    1e6 x billion IDR / persons = thousand IDR per person."""
+    import dataclasses
+
+    from smartcity_analysis.spec import resolve_spec
+
+    dash = report.indicator_dashboard(ctx).data
+    assert (dash["unit"] != "").all()
+    fiscal = dash[dash["indicator"].str.startswith("Kapasitas fiskal")].iloc[0]
+    assert fiscal["unit"] == "billion IDR" and "billion IDR" not in fiscal["indicator"]
+    assert fiscal["indicator"].startswith("Kapasitas fiskal: PAD + DBH Pajak + DBH SDA (DJPK) [")
+    six = dataclasses.replace(ctx, spec=resolve_spec("six_pillars"))
+    assert report.context._unit(six, "government_consumption_per_capita") == "million IDR (constant 2010)"
+    assert report.context._indicator_label(six, "government_consumption_per_capita") == (
+        "Government consumption (PK-P) per capita")
+    revealed = dataclasses.replace(ctx, spec=resolve_spec("revealed_2017_2019"))
+    assert report.context._unit(revealed, "personnel_spending_per_capita") == "thousand IDR per person"
+    for spec in (six, revealed):
+        for code in spec.spec.indicator_codes:
+            if spec.spec.indicator(code).availability == "measured":
+                assert report.context._unit(spec, code), code
+
+
+def test_sparkline_by_hand():
+    spark = report.profile._sparkline
+    assert spark([0.0, 1.0, 3.0, 7.0]) == "▁▂▄█"  # (v - 0) / (7 - 0) * 7 -> bars 0, 1, 3, 7 of 0..7
+    assert spark([1.0, float("nan"), 3.0]) == "▁·█"  # a missing year keeps its place
+    assert spark([4.0, 4.0, 4.02]) == "▄▄▄"  # under 1 % apart: flat, not a cliff
+    assert spark([float("nan")] * 2) == "··"
+
+
+def test_trend_is_the_last_five_years_to_the_data_year(ctx):
+    """Kota Banjarbaru, real GRDP per capita 2013-2017: 18,953.8, 19,613.2, 20,356.6, 21,137.8, 21,966.6
+    (data/indicators.csv); scaled to 0..7 between the lowest and the highest: 0, 1.53, 3.26, 5.07, 7.
+    The growth rate used to read "2001-2017: 0.0454 -> 6.96"."""
+    for year, v in {2013: 18953.8, 2014: 19613.2, 2015: 20356.6, 2016: 21137.8, 2017: 21966.6}.items():
+        assert _raw_value("6372", "grdp_per_capita", year) == pytest.approx(v, abs=0.1)
+    trend = report.profile._trend
+    assert trend(ctx, "grdp_per_capita") == "2013-2017 ▁▃▄▆█ better"
+    assert trend(ctx, "grdp_growth").startswith("2013-2017 ")
+    assert trend(ctx, "fiscal_capacity") == "2013-2017 ···▄▄"  # data from 2016 on; 330.3 -> 327.9 is flat
+    assert trend(ctx, "apbd_on_time") == "n/a (only 2017)"
+    dash = report.indicator_dashboard(ctx).data
+    assert all(t.startswith("2013-2017 ") or t.startswith("n/a") for t in dash["trend"])
+    assert not dash["trend"].str.contains("→").any()
+
+
 def test_tables_fit_a4_and_have_fixed_distinct_uuids(ctx):
     stylers = [report.indicator_dashboard(ctx), report.peers_table(ctx), report.methodology_table(ctx),
                report.profile_styled(ctx)]
@@ -367,6 +431,46 @@ def test_region_selected_in_an_earlier_cohort_is_out_of_the_pool(monkeypatch):
     assert "Not in the 2018 pool: already selected in cohort 2017" in text
     assert "n/a (not in this cohort's pool)" in text and "disagree" not in text
     assert "not in the pool of cohort 2018" in str(report.robustness_summary(c))
+
+
+def _with_zero_p_selected(c):
+    """The context with a robustness table in which every region has P(selected) 0 (what the Monte
+    Carlo run gives a region that is not in the pool)."""
+    import dataclasses
+
+    regions = pd.DataFrame({"p_selected": 0.0}, index=pd.Index(c.selection.index, name="region_code"))
+    return dataclasses.replace(c, robustness_status=report.Availability(ok=True),
+                               robustness={"regions": regions})
+
+
+def test_peers_selected_in_an_earlier_cohort_say_so_not_a_lost_0_percent(ctx):
+    """Kota Jambi (1571) was selected in 2017, so it is not in the 2018 pool: among Kota Banjarbaru's
+    peers it read "model selects no, P(selected) 0 %" as if it had lost."""
+    df = report.peers_table(_with_zero_p_selected(ctx)).data.set_index("region")
+    assert "Kota Jambi" in df.index
+    assert df.at["Kota Jambi", "model selects"] == "selected in 2017, not in this pool"
+    assert df.at["Kota Jambi", "P(selected)"] == "-"
+    assert df.at["Kota Jambi", "actual cohort"] == "2017"
+    out = ctx.selection.index[~ctx.selection["in_pool"].astype(bool)]
+    names = set(ctx.regions.loc[out, "name"])
+    for region, row in df.iterrows():
+        if region in names:
+            assert row["model selects"].endswith(", not in this pool") and row["P(selected)"] == "-"
+        else:
+            assert row["model selects"] in ("yes", "no") and row["P(selected)"] != "-"
+
+
+def test_region_selected_in_an_earlier_cohort_has_no_0_percent_in_its_own_boxes(monkeypatch):
+    monkeypatch.setattr(report.context, "_load_robustness", _missing)
+    monkeypatch.setattr(report.context, "_load_explanation", _missing)
+    c = _with_zero_p_selected(report.load_context(ReportParams(region="1571", cohort=2018)))
+    peers = report.peers_table(c).data
+    me = peers[peers["peer because"] == "this report"].iloc[0]
+    assert me["model selects"] == "selected in 2017, not in this pool" and me["P(selected)"] == "-"
+    box = str(report.revealed_decision(c))
+    assert "selected in 2017, not in this pool" in box
+    assert "0 %" not in box
+    assert "Not in the 2018 pool: already selected in cohort 2017." in str(report.decision_box(c))
 
 
 def test_only_a_combined_change_reaches_the_cutoff(ctx):

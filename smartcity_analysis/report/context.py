@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -331,8 +333,90 @@ def _indicator_name(ctx: ReportContext, code: str) -> str:
     return str(spec_name or entry.get("name_en") or code.replace("_", " "))
 
 
+#: Magnitude words of the money units, as powers of ten.
+_MAGNITUDES = {"": 0, "thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+
+
+#: How a unit written at the end of an indicator's name begins (``"..., billion IDR (DJPK)"``).
+_UNIT_START = re.compile(r"(?:(?:thousand|million|billion|trillion)\s+)?(?:IDR|percent|persons?|years?|"
+                         r"index|score|ratio|km|ordinal|0/1)\b", re.IGNORECASE)
+
+
+def _split_unit(name: str) -> tuple[str, str]:
+    """``(name without its unit, unit)`` of an indicator name that ends in a unit after its last comma
+    outside parentheses; ``(name, "")`` when it names none.
+
+    A trailing parenthesis in capitals is the source and stays with the name:
+    ``"Kapasitas fiskal: PAD + DBH Pajak + DBH SDA, billion IDR (DJPK)"`` ->
+    ``("Kapasitas fiskal: PAD + DBH Pajak + DBH SDA (DJPK)", "billion IDR")``; any other is part of the
+    unit: ``"Government consumption (PK-P) per capita, million IDR (constant 2010)"`` ->
+    ``("Government consumption (PK-P) per capita", "million IDR (constant 2010)")``. A score range at the
+    end of the last parenthesis is a unit too: ``"Indeks SPBE (e-government maturity, KemenPANRB,
+    1-5)"`` -> ``("Indeks SPBE (e-government maturity, KemenPANRB)", "scale 1-5")``.
+    """
+    scale = re.fullmatch(r"(.*\([^()]*?),\s*(\d+(?:\.\d+)?-\d+(?:\.\d+)?)\)", name)
+    if scale:
+        return f"{scale.group(1)})", f"scale {scale.group(2)}"
+    depth, cut = 0, -1
+    for i, ch in enumerate(name):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif ch == "," and depth == 0:
+            cut = i
+    if cut < 0:
+        return name, ""
+    head, tail = name[:cut].rstrip(), name[cut + 1:].strip()
+    if not _UNIT_START.match(tail):
+        return name, ""
+    source = re.fullmatch(r"(.*?)\s*\(([^()]+)\)", tail)
+    if source and source.group(2).isupper():
+        return f"{head} ({source.group(2)})", source.group(1)
+    return head, tail
+
+
+def _derived_unit(ctx: ReportContext, code: str) -> str:
+    """Unit of a derived indicator ``scale * numerator / denominator`` from its components' units:
+    ``1e6 * billion IDR / persons`` -> ``"thousand IDR per person"``; ``""`` when it cannot be said."""
+    try:
+        d = ctx.spec.indicator(code).derive
+    except KeyError:
+        return ""
+    if d is None:
+        return ""
+    num = str((ctx.registry.get(d.numerator) or {}).get("unit") or "")
+    den = str((ctx.registry.get(d.denominator) or {}).get("unit") or "")
+    if not num or not den:
+        return ""
+    per = "person" if den == "persons" else den
+    word, _, rest = num.partition(" ")
+    power, rest = (_MAGNITUDES[word], rest) if word in _MAGNITUDES and rest else (0, num)
+    base, _, qualifier = rest.partition(",")
+    qualifier = f",{qualifier}" if qualifier else ""
+    shift = math.log10(d.scale) if d.scale > 0 else math.nan
+    words = {v: k for k, v in _MAGNITUDES.items()}
+    if math.isfinite(shift) and shift == round(shift) and power - int(round(shift)) in words:
+        magnitude = words[power - int(round(shift))]
+        return f"{magnitude + ' ' if magnitude else ''}{base.strip()} per {per}{qualifier}"
+    return f"{d.scale:g} × {num} per {per}"
+
+
 def _unit(ctx: ReportContext, code: str) -> str:
-    return str((ctx.registry.get(code) or {}).get("unit") or "")
+    """The indicator's unit: the curated registry's, else the one its spec name ends in, else the one
+    of a derived indicator's components (:func:`_split_unit`, :func:`_derived_unit`)."""
+    unit = (ctx.registry.get(code) or {}).get("unit")
+    if unit:
+        return str(unit)
+    return _split_unit(_indicator_name(ctx, code))[1] or _derived_unit(ctx, code)
+
+
+def _indicator_label(ctx: ReportContext, code: str) -> str:
+    """The indicator's name for a table with a unit column: without the unit it ends in, when that is
+    the unit the column shows."""
+    name = _indicator_name(ctx, code)
+    head, unit = _split_unit(name)
+    return head if unit and unit == _unit(ctx, code) else name
 
 
 def _pillar_names(ctx: ReportContext) -> dict[str, str]:
@@ -355,7 +439,12 @@ def _type_label(ctx: ReportContext) -> str:
 
 
 def _actual(ctx: ReportContext, code: str) -> str:
-    row = ctx.selection.loc[code]
+    return _actual_label(ctx.selection.loc[code])
+
+
+def _actual_label(row: pd.Series) -> str:
+    """The actual cohort of a selection-table row (programme data): ``"2017"``, ``"2017 (not
+    awarded)"`` or ``"none"``."""
     year = row.get("actual_cohort")
     status = row.get("actual_status")
     if not _isnum(year):
@@ -364,6 +453,27 @@ def _actual(ctx: ReportContext, code: str) -> str:
     if isinstance(status, str) and status and status != "selected":
         label += f" ({status.replace('_', ' ')})"
     return label
+
+
+def _pool_note(row: pd.Series) -> str:
+    """Why a region of a selection table is not in this cohort's pool, for a table cell (``""`` when it
+    is in the pool): ``"selected in 2017, not in this pool"``.
+
+    A region that left the pool has no chance in this cohort by construction: its P(selected) 0 and
+    "model selects no" would read as a loss, so the tables say this instead.
+    """
+    if bool(row.get("in_pool", True)):
+        return ""
+    reason = str(row.get("pool_reason") or "")
+    if reason.startswith("actual_cohort_"):
+        actual = _actual_label(row)
+        year = actual if actual != "none" else reason.removeprefix("actual_cohort_")
+        return f"selected in {year}, not in this pool"
+    if reason.startswith("model_cohort_"):
+        return f"selected by the model in {reason.removeprefix('model_cohort_')}, not in this pool"
+    if reason in ("excluded_region", "excluded_type"):
+        return "excluded by the spec, not in this pool"
+    return "not in this pool"
 
 
 def _components(ctx: ReportContext, code: str) -> list[str]:

@@ -12,6 +12,7 @@ from smartcity_analysis.report.context import (
     ReportContext,
     _actual,
     _indicator_name,
+    _pool_note,
     _region_robustness,
     _type_label,
 )
@@ -155,9 +156,12 @@ def _decision_words(ctx: ReportContext) -> tuple[str, str]:
     """(css class, verdict sentence) of the nominal model."""
     row = ctx.row
     if not bool(row.get("in_pool", True)):
-        return "na", (
-            f"Not in the {ctx.params.cohort} pool: already selected in cohort {_actual(ctx, ctx.region_code)}."
-        )
+        reason = str(row.get("pool_reason") or "")
+        if reason.startswith("actual_cohort_"):
+            why = f"already selected in cohort {_actual(ctx, ctx.region_code)}"
+        else:
+            why = _pool_note(row).removesuffix(", not in this pool")
+        return "na", f"Not in the {ctx.params.cohort} pool: {why}."
     if bool(row.get("selected")):
         return "yes", f"Selected under the nominal model of this spec (cohort {ctx.params.cohort})."
     if not bool(row.get("eligible", True)):

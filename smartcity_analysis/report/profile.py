@@ -11,9 +11,11 @@ from smartcity_analysis.report.context import (
     _actual,
     _components,
     _direction,
+    _indicator_label,
     _indicator_name,
     _pillar_names,
     _pillar_of,
+    _pool_note,
     _source_ids,
     _type_label,
     _unit,
@@ -137,21 +139,59 @@ def _history(ctx: ReportContext, code: str) -> pd.Series:
     return out.sort_index()
 
 
+#: Years the dashboard's trend shows, ending with the data year.
+TREND_YEARS = 5
+
+
+#: Bars of the trend sparkline, lowest to highest (DejaVu Sans, the print font, has them), and the mark
+#: of a year without a value.
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+SPARK_MISSING = "·"
+
+
+#: A relative spread below this is drawn flat (and called neither better nor worse).
+FLAT_SPREAD = 0.01
+
+
+def _sparkline(values: list[float]) -> str:
+    """One bar per value between the lowest and the highest of them; :data:`SPARK_MISSING` for a
+    missing one; all middle bars when they differ by less than :data:`FLAT_SPREAD` (relative)."""
+    finite = [float(v) for v in values if _isnum(v)]
+    if not finite:
+        return SPARK_MISSING * len(values)
+    lo, hi = min(finite), max(finite)
+    flat = hi - lo <= FLAT_SPREAD * max(abs(lo), abs(hi), 1e-12)
+    top = len(SPARK_BARS) - 1
+    return "".join(
+        SPARK_MISSING if not _isnum(v)
+        else SPARK_BARS[top // 2] if flat
+        else SPARK_BARS[int(round((float(v) - lo) / (hi - lo) * top))]
+        for v in values
+    )
+
+
 def _trend(ctx: ReportContext, code: str) -> str:
+    """The last :data:`TREND_YEARS` years up to the data year as a sparkline with its span, e.g.
+    ``"2013-2017 ▂▃▅▆█ better"``: every year of the span has its place (· without a value), and
+    better/worse compares the first and the last value of the span in the indicator's direction."""
     h = _history(ctx, code)
-    h = h[h.index <= ctx.data_year]
-    if len(h) < 2:
+    y1 = int(ctx.data_year)
+    y0 = y1 - TREND_YEARS + 1
+    h = h[(h.index >= y0) & (h.index <= y1)]
+    if len(h) == 0:
         return "n/a"
-    y0, y1 = int(h.index[0]), int(h.index[-1])
+    if len(h) == 1:
+        return f"n/a (only {int(h.index[0])})"
+    values = [h.get(y, np.nan) for y in range(y0, y1 + 1)]
     v0, v1 = float(h.iloc[0]), float(h.iloc[-1])
     d = _direction(ctx, code)
     delta = v1 - v0
-    rel = abs(delta) / max(abs(v0), 1e-12)
-    arrow = "→" if rel < 0.01 else ("↑" if delta > 0 else "↓")
     verdict = ""
-    if d != 0 and arrow != "→":
+    if d != 0 and abs(delta) > FLAT_SPREAD * max(abs(v0), abs(v1), 1e-12):
         verdict = " better" if d * delta > 0 else " worse"
-    return f"{arrow}{verdict} {y0}-{y1}: {_fmt(v0)} → {_fmt(v1)}"
+    return f"{y0}-{y1} {_sparkline(values)}{verdict}"
 
 
 def _flag_text(ctx: ReportContext, code: str) -> str:
@@ -180,8 +220,9 @@ def indicator_dashboard(ctx: ReportContext):
     """Indicator dashboard: one row per computed indicator of the spec.
 
     Columns: indicator, value, unit, data year, source, normalised score, traffic light against the
-    same-type peers, trend over the years the data hold (up to the data year), and flags (imputed,
-    estimate, interpolated, derived).
+    same-type peers, trend over the last five years up to the data year (a sparkline), and flags (imputed,
+    estimate, interpolated, derived). The unit is the curated registry's, else the one the spec's name
+    ends in (the name then does not repeat it), else the one of a derived indicator's components.
 
     Returns
     -------
@@ -212,7 +253,7 @@ def indicator_dashboard(ctx: ReportContext):
         score = norm.at[ctx.region_code, code] if code in norm.columns and ctx.region_code in norm.index else np.nan
         rows.append(
             {
-                "indicator": f"{_indicator_name(ctx, code)} [{names.get(pillar_of.get(code), '')}]",
+                "indicator": f"{_indicator_label(ctx, code)} [{names.get(pillar_of.get(code), '')}]",
                 "value": _fmt(value) if _isnum(value) else "missing",
                 "unit": _unit(ctx, code),
                 "year": ctx.data_year if _isnum(value) else "-",
@@ -233,7 +274,8 @@ def indicator_dashboard(ctx: ReportContext):
 
     styler = _style(df, "dashboard", f"Indicators of the spec, data year {ctx.data_year}; score = normalised value "
                         f"(higher is better); 'vs peers' compares with the {len(ctx.peer_codes)} other "
-                        f"{_type_label(ctx)}.", precision=1)
+                        f"{_type_label(ctx)}; trend: one bar per year between the lowest and highest "
+                        f"value of the {TREND_YEARS} years, {SPARK_MISSING} no value.", precision=1)
     return styler.apply(_bg, subset=["vs peers"])
 
 
@@ -276,6 +318,9 @@ def peers_table(ctx: ReportContext):
     -----
     Profile distance :math:`d(i, j) = \\sqrt{\\operatorname{mean}_k (y_{ik} - y_{jk})^2}` over the
     indicators both regions have (normalised values, imputed ones included), among all regions.
+    A region that is not in this cohort's pool (selected in an earlier cohort) has no chance here by
+    construction: its "model selects" says so (e.g. "selected in 2017, not in this pool") and its
+    P(selected) is "-", never a 0 % that would read as a loss.
 
     References
     ----------
@@ -315,6 +360,7 @@ def peers_table(ctx: ReportContext):
         p = np.nan
         if isinstance(rob, pd.DataFrame) and c in rob.index.astype(str):
             p = rob.set_axis(rob.index.astype(str)).at[c, "p_selected"]
+        left = _pool_note(sel.loc[c])
         rows.append(
             {
                 "region": ("▶ " if c == me else "") + str(ctx.regions.at[c, "name"]),
@@ -322,8 +368,8 @@ def peers_table(ctx: ReportContext):
                 "peer because": "this report" if c == me else chosen[c],
                 "score": sel.at[c, "score"],
                 "rank": _rank(sel.at[c, "rank_national"]),
-                "model selects": "yes" if bool(sel.at[c, "selected"]) else "no",
-                "P(selected)": _pct(p) if _isnum(p) else "n/a",
+                "model selects": left or ("yes" if bool(sel.at[c, "selected"]) else "no"),
+                "P(selected)": "-" if left else (_pct(p) if _isnum(p) else "n/a"),
                 "actual cohort": _actual(ctx, c),
             }
         )

@@ -16,7 +16,12 @@ from types import SimpleNamespace
 import pandas as pd
 
 from smartcity_analysis.explanation import criteria_search
-from smartcity_analysis.report.context import ReportContext, _indicator_name, _region_robustness
+from smartcity_analysis.report.context import (
+    ReportContext,
+    _indicator_name,
+    _pool_note,
+    _region_robustness,
+)
 from smartcity_analysis.report.text import ReportText, _esc, _fmt, _pct, _rank, _style
 
 __all__ = ["revealed_decision", "revealed_place_table", "revealed_text", "revealed_weights_table"]
@@ -39,7 +44,7 @@ def _decision(table: pd.DataFrame, code: str, size: int) -> tuple[str, str]:
         return "not in the data", "n/a"
     row = table.loc[code]
     if not bool(row.get("in_pool", True)):
-        return "not in the pool (selected earlier)", "n/a"
+        return _esc(_pool_note(row)), "n/a"
     n_order = int(pd.to_numeric(table["position"], errors="coerce").max())
     pos = row.get("position")
     place = f"{_rank(pos)} of {n_order} eligible (first {size} selected)" if pd.notna(pos) else "not eligible"
@@ -92,6 +97,11 @@ def revealed_decision(ctx: ReportContext) -> ReportText:
     s_p = f"<b>{_pct(rob.get('p_selected'))}</b>" if rob is not None else '<span class="muted">not available</span>'
     same = rspec.spec_hash == ctx.spec.spec_hash
     r_p = s_p if same else _revealed_p(ctx)
+    # out of the pool (selected in an earlier cohort): no chance by construction, not a 0 % loss
+    if _pool_note(ctx.row):
+        s_p = "n/a"
+    if ctx.region_code in rtable.index and _pool_note(rtable.loc[ctx.region_code]):
+        r_p = "n/a"
     rows = [("stated" + (" (= revealed)" if same else ""), ctx.spec.id, s_dec, s_place, s_p),
             ("revealed by the actual choices", rspec.id, r_dec, r_place, r_p)]
     body = "".join(f"<tr><td>{_esc(a)}</td><td><code>{_esc(b)}</code></td><td>{c}</td><td>{_esc(d)}</td>"
