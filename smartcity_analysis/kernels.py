@@ -38,8 +38,8 @@ RESET_SOURCE = "%reset -f\nimport gc as _gc\n_gc.freeze()\ndel _gc"
 
 def reset_cell():
     """The first cell of a notebook run on a warm kernel: :data:`RESET_SOURCE`, tagged :data:`RESET_TAG`."""
-    # nbformat imports jsonschema: a batch worker imports this module before it marks the slow optional
-    # rfc3987_syntax as absent (batch.local._import_renderer_modules), so nbformat is imported only here.
+    # nbformat imports jsonschema: rendering keeps it from building the unused rfc3987 grammar, and
+    # must be imported first (batch.local._import_renderer_modules), so nbformat is imported only here.
     import nbformat
 
     cell = nbformat.v4.new_code_cell(RESET_SOURCE)

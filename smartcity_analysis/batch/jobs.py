@@ -266,9 +266,7 @@ def _report_params(params: Mapping[str, Any]):
 
 def render_region(params: Mapping[str, Any], out_dir: Path, fmt: str, *, km=None) -> Path:
     """Renderer of a region job: :func:`smartcity_analysis.rendering.render_report`."""
-    # rendering imports nbconvert, hence nbformat and jsonschema: a spawned worker imports this package
-    # before its kernel starts, and must import jsonschema only after batch.local has kept it from
-    # building the unused rfc3987 grammar (~0.65 s per worker; local._import_renderer_modules).
+    # rendering imports nbconvert (~0.5 s): only the workers pay for it, not the batch parent.
     from smartcity_analysis.rendering import render_report
 
     return render_report(_report_params(params), out_dir, fmt, km=km)

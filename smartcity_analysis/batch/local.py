@@ -15,7 +15,6 @@ import gc
 import multiprocessing
 import multiprocessing.util
 import os
-import sys
 import threading
 import time
 import warnings
@@ -59,22 +58,18 @@ def _init_worker(warmup: str | None, ready=None) -> None:
 
 
 def _import_renderer_modules() -> None:
-    """Import what the worker itself runs per job (papermill, nbconvert, WeasyPrint) ahead of time.
+    """Import what the worker itself runs per job (papermill, nbconvert, WeasyPrint) ahead of time,
+    while the kernel process starts (start_kernel's while_starting).
 
-    nbformat imports jsonschema, which imports the optional ``rfc3987_syntax`` when installed (it comes
-    with JupyterLab's ``jupyter-events``): building its grammar takes ~0.65 s at every import, measured
-    here, for the "iri" string format that the notebook schema never uses. The worker marks it as
-    absent before importing (jsonschema then simply skips that format checker).
+    ``smartcity_analysis.rendering`` comes first: it keeps jsonschema (imported by nbformat) from
+    building the grammar of the optional ``rfc3987_syntax`` (~1 s per process, for a string format the
+    notebook schema never uses), which only works before anything imports jsonschema.
     """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
-    # Imported here, not at the top, because the point is the order: after the guard above, and while
-    # the kernel process starts (start_kernel's while_starting).
-    import nbconvert.exporters  # noqa: F401
+    # isort: off
+    import smartcity_analysis.rendering  # noqa: F401  (first, see above; it imports nbconvert)
     import papermill  # noqa: F401
     import weasyprint  # noqa: F401
-
-    import smartcity_analysis.rendering  # noqa: F401
+    # isort: on
 
 
 def _watch_parent(parent_pid: int, interval: float = 1.0) -> None:
