@@ -285,3 +285,27 @@ def test_effective_weights_of_a_linear_index():
     for c in ("a", "b"):
         assert e.loc[c, "cov_share"] == pytest.approx(0.5 * X[c].cov(y) / y.var())
     assert e.loc["b", "cov_share"] > 0.7
+
+
+def test_output_range_is_the_interval_every_score_lies_in():
+    x = np.array([[3.0], [-7.0], [12.5], [np.nan], [0.2]])
+    cases = [("minmax", {}), ("minmax", {"lower": 1, "upper": 100}), ("percentile_rank", {}),
+             ("goalposts", {"lower": 0, "upper": 10}), ("distance_to_target", {"target": 10})]
+    for method, params in cases:
+        lo, hi = norm.output_range(method, params)
+        y = norm.NORMALISERS[method](x, 1, **params)
+        finite = y[np.isfinite(y)]
+        assert finite.min() >= lo - 1e-12 and finite.max() <= hi + 1e-12, (method, params)
+    assert norm.output_range("minmax", {"lower": 1, "upper": 100}) == (1.0, 100.0)
+    for method, params in [("zscore", {}), ("rank", {}), ("borda", {}), ("goalposts", {"cap": False})]:
+        assert norm.output_range(method, params) is None, method
+
+
+def test_score_range_of_the_shipped_specs():
+    from smartcity_analysis.engine.pipeline import score_range
+    from smartcity_analysis.spec import resolve_spec
+
+    assert score_range(resolve_spec("kominfo_prescreen")) == (0.0, 100.0)
+    assert score_range(resolve_spec("six_pillars")) == (1.0, 100.0)  # min-max onto 1-100, geometric
+    # z-scores have no fixed range: the reports must not print "(0-100)" for them
+    assert score_range(resolve_spec("revealed_2017_2019")) is None

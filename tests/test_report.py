@@ -546,3 +546,15 @@ def test_rank_figure_without_a_kept_draw_for_the_region_draws_the_interval_only(
                         xlabel="place")
     assert len(ax2.patches) > 0
     plt.close("all")
+
+
+def test_score_scale_says_the_range_or_that_there_is_none():
+    from types import SimpleNamespace
+
+    from smartcity_analysis.report.context import ReportContext
+    from smartcity_analysis.spec import resolve_spec
+
+    scale = ReportContext.score_scale.func  # the property's computation, on a stand-in holding a spec
+    assert scale(SimpleNamespace(spec=resolve_spec("kominfo_prescreen"))) == "0-100"
+    assert scale(SimpleNamespace(spec=resolve_spec("six_pillars"))) == "1-100"
+    assert scale(SimpleNamespace(spec=resolve_spec("revealed_2017_2019"))) == "weighted z-scores, no fixed range"

@@ -277,6 +277,37 @@ NORMALISERS = {
 }
 
 
+def output_range(method: str, params: Mapping | None = None) -> tuple[float, float] | None:
+    """The interval every score of a normaliser lies in, or None when it has no fixed one.
+
+    Parameters
+    ----------
+    method : str
+        Key of :data:`NORMALISERS`.
+    params : mapping, optional
+        The method's keyword parameters as the spec gives them.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(low, high)``: min-max (its ``lower``/``upper``), percentile rank and capped goalposts or
+        distance to target (``0`` to ``scale``); None for z-scores, ranks, Borda counts and uncapped
+        methods, whose scale depends on the data.
+    """
+    p = dict(params or {})
+    if method == "minmax":
+        lo, hi = float(p.get("lower", 0.0)), float(p.get("upper", 100.0))
+    elif method in ("goalposts", "distance_to_target"):
+        if not p.get("cap", True):
+            return None
+        lo, hi = 0.0, float(p.get("scale", 100.0))
+    elif method == "percentile_rank":
+        lo, hi = 0.0, float(p.get("scale", 100.0))
+    else:
+        return None
+    return (min(lo, hi), max(lo, hi))
+
+
 def can_be_negative(method: str, params: Mapping | None = None) -> bool:
     """Whether a normaliser, with these parameters, can return a negative value on some data.
 

@@ -18,7 +18,7 @@ from smartcity_analysis.curated.inputs import hash_frame
 from smartcity_analysis.engine.aggregation import aggregate
 from smartcity_analysis.engine.diagnostics import Diagnostics, compute_diagnostics
 from smartcity_analysis.engine.imputation import impute
-from smartcity_analysis.engine.normalisation import NORMALISERS
+from smartcity_analysis.engine.normalisation import NORMALISERS, output_range
 from smartcity_analysis.engine.outliers import treat
 from smartcity_analysis.engine.weighting import WEIGHTERS
 from smartcity_analysis.errors import ComputationError, DataError
@@ -365,3 +365,31 @@ def build_index(indicators_wide: pd.DataFrame, spec: Spec, *, regions: pd.DataFr
                        normalised=normalised, pillar_scores=ps, index=index, ranks=ranks, weights=weights,
                        excluded=excl, dropped_pillars=tuple(dropped), diagnostics=diag,
                        provenance=provenance, spec=spec)
+
+
+#: Aggregators whose result lies between the smallest and largest component (weighted means).
+_MEANS = frozenset({"arithmetic", "geometric", "harmonic"})
+
+
+def score_range(spec: Spec) -> tuple[float, float] | None:
+    """The interval the pillar scores and the index of ``spec`` always lie in, or None.
+
+    Parameters
+    ----------
+    spec : Spec
+
+    Returns
+    -------
+    tuple of float or None
+        ``(low, high)`` when every indicator's normalisation maps into that same interval and both
+        aggregation levels are weighted means (arithmetic, geometric, harmonic), which stay inside it;
+        None otherwise (z-scores, ranks, the Mazziotta-Pareto index, Copeland scores), where a score has
+        no fixed scale and only its order and differences mean something.
+    """
+    methods = spec.methods
+    if {methods.aggregation_pillars.name, methods.aggregation_index.name} - _MEANS:
+        return None
+    ranges = {output_range(c.name, c.kwargs)
+              for c in (ind.normalisation or methods.normalisation for ind in spec.indicators)}
+    return ranges.pop() if len(ranges) == 1 else None
+

@@ -119,7 +119,8 @@ def locator(
     return ax
 
 
-def pillar_profile(profile: pd.DataFrame, *, ax=None, xlabel: str = "score (0-100, higher is better)"):
+def pillar_profile(profile: pd.DataFrame, *, ax=None, xlabel: str = "score (0-100, higher is better)",
+                   scale: tuple[float, float] | None = (0.0, 100.0)):
     """Dot chart of the pillar (criterion) scores of the region against reference series.
 
     Parameters
@@ -130,6 +131,9 @@ def pillar_profile(profile: pd.DataFrame, *, ax=None, xlabel: str = "score (0-10
         NaN values are not drawn.
     ax : matplotlib Axes, optional
     xlabel : str
+    scale : tuple of float or None
+        The fixed range of the scores, always shown whole; None for scores without one (the axis then
+        spans the values).
 
     Returns
     -------
@@ -156,8 +160,9 @@ def pillar_profile(profile: pd.DataFrame, *, ax=None, xlabel: str = "score (0-10
     finite = values.to_numpy(dtype=float)
     finite = finite[np.isfinite(finite)]
     if finite.size:
-        span = max(finite.max() - finite.min(), 1.0)
-        ax.set_xlim(min(0.0, finite.min() - 0.05 * span), max(100.0, finite.max() + 0.05 * span))
+        lo_x, hi_x = scale if scale is not None else (finite.min(), finite.max())
+        span = max(finite.max() - finite.min(), 1.0 if scale is not None else 1e-9)
+        ax.set_xlim(min(lo_x, finite.min() - 0.05 * span), max(hi_x, finite.max() + 0.05 * span))
     ax.set_ylim(-0.7, len(profile) - 0.3)
     ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(profile) > 3 else -0.3),

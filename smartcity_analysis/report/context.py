@@ -23,6 +23,7 @@ import pandas as pd
 from smartcity_analysis.curated import loaders
 from smartcity_analysis.curated.inputs import data_frame, user_supplied_files
 from smartcity_analysis.curated.regions import resolve_region
+from smartcity_analysis.engine.pipeline import score_range
 from smartcity_analysis.errors import ComputationError, SmartcityError
 from smartcity_analysis.report.params import ReportParams
 from smartcity_analysis.report.text import _isnum
@@ -80,6 +81,17 @@ class ReportContext:
     def row(self) -> pd.Series:
         """The region's row of the selection table."""
         return self.selection.loc[self.region_code]
+
+    @functools.cached_property
+    def score_scale(self) -> str:
+        """How to read a score of this spec: its fixed range (``"0-100"``) or, for a spec whose scores
+        have none (z-scores, ranks), what they are (:func:`~smartcity_analysis.engine.pipeline.score_range`)."""
+        rng = score_range(self.spec)
+        if rng is not None:
+            return f"{rng[0]:g}-{rng[1]:g}"
+        name = self.spec.methods.normalisation.name
+        what = {"zscore": "z-scores", "rank": "ranks", "borda": "Borda counts"}.get(name, f"{name} scores")
+        return f"weighted {what}, no fixed range"
 
     @functools.cached_property
     def peer_codes(self) -> list[str]:

@@ -233,7 +233,7 @@ def decision_box(ctx: ReportContext) -> ReportText:
     facts = [
         ("Actual programme", f"<b>{_esc(actual_text)}</b>"),
         ("Model vs programme", agreement),
-        ("Score", f"{_fmt(row.get('score'))} (0-100)"),
+        ("Score", f"{_fmt(row.get('score'))} ({_esc(ctx.score_scale)})"),
         ("Place in the pool", place),
         ("Rank, national", f"{_rank(row.get('rank_national'))} of {n_ranked} (all regions)"),
         ("Rank, province", f"{_rank(row.get('rank_province'))} of {prov_n}"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smartcity_analysis.engine.pipeline import score_range
 from smartcity_analysis.report.context import (
     ReportContext,
     _actual,
@@ -105,7 +106,9 @@ def profile_styled(ctx: ReportContext):
     pandas.io.formats.style.Styler
     """
     df = profile_table(ctx).reset_index(names="criterion")
-    return _style(df, "profile", "Criterion scores (0-100, higher is better).", precision=1)
+    # a score without a fixed range (z-scores) lives near 0: one decimal would erase its differences
+    digits = 1 if score_range(ctx.spec) is not None else 3
+    return _style(df, "profile", f"Criterion scores ({ctx.score_scale}, higher is better).", precision=digits)
 
 
 def fig_profile(ctx: ReportContext, ax=None):
@@ -118,7 +121,8 @@ def fig_profile(ctx: ReportContext, ax=None):
     # matplotlib only where a figure is drawn (a kernel): the CLI imports this package too.
     from smartcity_analysis.plots import pillar_profile
 
-    return pillar_profile(profile_table(ctx), ax=ax)
+    return pillar_profile(profile_table(ctx), ax=ax, xlabel=f"score ({ctx.score_scale}, higher is better)",
+                          scale=score_range(ctx.spec))
 
 
 def _history(ctx: ReportContext, code: str) -> pd.Series:
