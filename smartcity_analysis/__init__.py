@@ -25,7 +25,7 @@ fails on an import cycle or an import that reaches up a floor):
                                revealed weights and criteria, counterfactuals) and the README's doors
 ``results``, ``plots/``        ``RunParams`` (the shared defaults) and ``load_cohort_results`` (the one
                                memo every document reads); figures (``ax=None -> Axes``)
-``report/``, ``overview``,     the documents' sections (region report, national overview) and the
+``report/``, ``overview/``,    the documents' sections (region report, national overview) and the
 ``explorer``                   criteria explorer
 ``kernels``, ``rendering``     warm Jupyter kernels; notebook -> HTML -> PDF
 ``batch/``                     many reports: jobs, manifest, local pool, Dask cluster, index page

@@ -191,7 +191,7 @@ def test_coverage_of_one_count_everywhere_is_one_line_not_a_map(ctx, monkeypatch
     assert overview.fig_coverage_map(ctx) is None and plt.get_fignums() == []
     cov = overview.coverage_by_region(ctx).copy()
     cov.loc["6372", "indicators with data"] = 6
-    monkeypatch.setattr(overview, "coverage_by_region", lambda _ctx: cov)
+    monkeypatch.setattr(overview.criteria, "coverage_by_region", lambda _ctx: cov)  # where coverage_note looks
     assert overview.coverage_note(ctx) is None
     assert isinstance(overview.fig_coverage_map(ctx), plt.Axes)
     plt.close("all")
