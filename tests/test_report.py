@@ -554,7 +554,11 @@ def test_score_scale_says_the_range_or_that_there_is_none():
     from smartcity_analysis.report.context import ReportContext
     from smartcity_analysis.spec import resolve_spec
 
-    scale = ReportContext.score_scale.func  # the property's computation, on a stand-in holding a spec
-    assert scale(SimpleNamespace(spec=resolve_spec("kominfo_prescreen"))) == "0-100"
-    assert scale(SimpleNamespace(spec=resolve_spec("six_pillars"))) == "1-100"
-    assert scale(SimpleNamespace(spec=resolve_spec("revealed_2017_2019"))) == "weighted z-scores, no fixed range"
+    def scale(spec):  # the properties' computation, on a stand-in holding a spec
+        stand_in = SimpleNamespace(spec=spec)
+        stand_in.score_range = ReportContext.score_range.func(stand_in)
+        return ReportContext.score_scale.func(stand_in)
+
+    assert scale(resolve_spec("kominfo_prescreen")) == "0-100"
+    assert scale(resolve_spec("six_pillars")) == "1-100"
+    assert scale(resolve_spec("revealed_2017_2019")) == "weighted z-scores, no fixed range"

@@ -83,10 +83,15 @@ class ReportContext:
         return self.selection.loc[self.region_code]
 
     @functools.cached_property
+    def score_range(self) -> tuple[float, float] | None:
+        """The fixed range of this spec's scores, or None (:func:`~smartcity_analysis.engine.pipeline.score_range`)."""
+        return score_range(self.spec)
+
+    @functools.cached_property
     def score_scale(self) -> str:
         """How to read a score of this spec: its fixed range (``"0-100"``) or, for a spec whose scores
-        have none (z-scores, ranks), what they are (:func:`~smartcity_analysis.engine.pipeline.score_range`)."""
-        rng = score_range(self.spec)
+        have none (z-scores, ranks), what they are."""
+        rng = self.score_range
         if rng is not None:
             return f"{rng[0]:g}-{rng[1]:g}"
         name = self.spec.methods.normalisation.name

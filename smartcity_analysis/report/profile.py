@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from smartcity_analysis.engine.pipeline import score_range
 from smartcity_analysis.report.context import (
     ReportContext,
     _actual,
@@ -107,7 +106,7 @@ def profile_styled(ctx: ReportContext):
     """
     df = profile_table(ctx).reset_index(names="criterion")
     # a score without a fixed range (z-scores) lives near 0: one decimal would erase its differences
-    digits = 1 if score_range(ctx.spec) is not None else 3
+    digits = 1 if ctx.score_range is not None else 3
     return _style(df, "profile", f"Criterion scores ({ctx.score_scale}, higher is better).", precision=digits)
 
 
@@ -122,7 +121,7 @@ def fig_profile(ctx: ReportContext, ax=None):
     from smartcity_analysis.plots import pillar_profile
 
     return pillar_profile(profile_table(ctx), ax=ax, xlabel=f"score ({ctx.score_scale}, higher is better)",
-                          scale=score_range(ctx.spec))
+                          scale=ctx.score_range)
 
 
 def _history(ctx: ReportContext, code: str) -> pd.Series:
